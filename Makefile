@@ -1,0 +1,43 @@
+# The hiring team's entry points. `make demo` and `make test` work on a fresh machine:
+# they install the Docker engine if needed, start it, and build the grader's images.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+GRADER := $(BIN)/grader
+OUT ?= grade-out
+
+.PHONY: install docker images demo test test-fast lint clean
+
+$(BIN)/grader: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/grader
+
+docker:
+	bash scripts/setup-docker.sh
+
+images: install docker
+	$(GRADER) images build --allow-bootstrap
+
+demo: images
+	$(GRADER) grade hidden_tests/reference --out $(OUT)/reference --format json
+	$(GRADER) grade exercise --out $(OUT)/starter --format json
+	$(GRADER) compare $(OUT)/reference/results.json $(OUT)/starter/results.json
+
+test: images
+	GRADER_REQUIRE_DOCKER=1 $(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not slow and not docker"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(OUT) .pytest_cache .mypy_cache

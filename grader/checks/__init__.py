@@ -1,0 +1,1 @@
+"""Check families: each turns what a stage observed into `CheckResult`s."""

@@ -1,0 +1,248 @@
+"""The `grader` command: parses options, wires the stages, maps errors to exit codes.
+
+Exit codes: 0 graded; 1 graded below the pass mark (only with --pass-mark); 2 usage error;
+3 the grader or its infrastructure failed (the grade, if any, says `status: error`).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+import click
+from rich.console import Console
+
+from grader import __version__
+from grader.errors import GraderError, UsageError
+from grader.pipeline import RUNNERS, GradeOptions, GradeOutcome, grade
+from grader.scoring import Outcome
+
+FORMATS = ("terminal", "json")
+EXIT_GRADED, EXIT_BELOW_PASS_MARK, EXIT_USAGE, EXIT_INFRASTRUCTURE = 0, 1, 2, 3
+
+err_console = Console(stderr=True, highlight=False)
+out_console = Console(highlight=False)
+
+
+def status_printer(verbose: bool) -> Callable[[str], None]:
+    """Progress as one timestamped status line per step, readable in CI logs too."""
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        if message.startswith("  ") and not verbose:
+            return
+        err_console.print(f"[dim]{time.monotonic() - started:6.1f}s[/dim]  {message}")
+
+    return progress
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Print grader errors as `message` + `Tip:` and exit with their code; never a traceback."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    except GraderError as exc:
+        err_console.print(f"[bold red]Error:[/bold red] {exc.message}", soft_wrap=True)
+        if exc.tip:
+            err_console.print(f"[bold]Tip:[/bold] {exc.tip}", soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("Interrupted: containers and volumes of this run were removed.")
+        sys.exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def parse_formats(value: str) -> tuple[str, ...]:
+    formats = tuple(part.strip() for part in value.split(",") if part.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise UsageError(
+            f"Unknown output format {', '.join(unknown) or '(none)'}.",
+            tip=f"Choose from: {', '.join(FORMATS)} (comma-separated).",
+        )
+    return formats
+
+
+def write_reports(outcome: GradeOutcome, *, formats: tuple[str, ...], out: Path) -> list[Path]:
+    """Write file formats under `out`; print the terminal one."""
+    from grader.report.json_report import render_json
+    from grader.report.terminal import terminal_summary
+
+    written: list[Path] = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if "json" in formats:
+            path = out / "results.json"
+            path.write_text(render_json(outcome), encoding="utf-8")
+            written.append(path)
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot write reports to {out}: {exc.strerror or exc}",
+            tip="Pass --out with a writable folder.",
+        ) from exc
+    if "terminal" in formats:
+        out_console.print(terminal_summary(outcome))
+    return written
+
+
+def exit_code_of(outcome: GradeOutcome) -> int:
+    if outcome.card.status is Outcome.ERROR:
+        return EXIT_INFRASTRUCTURE
+    if outcome.card.passed is False:
+        return EXIT_BELOW_PASS_MARK
+    return EXIT_GRADED
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="grader")
+def main() -> None:
+    """Grade take-home submissions of the ledger exercise inside a locked-down sandbox."""
+
+
+@main.command("grade")
+@click.argument("submission")
+@click.option(
+    "--runner",
+    type=click.Choice(RUNNERS),
+    default="docker",
+    show_default=True,
+    help="docker: locked-down containers. local: plain processes, trusted code only.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("grade-out"),
+    show_default=True,
+    help="Folder for file reports.",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="terminal,json",
+    show_default=True,
+    help=f"Comma-separated: {', '.join(FORMATS)}.",
+)
+@click.option("--only", default="", help="Comma-separated skills or check ids to run.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed recorded in the report.")
+@click.option(
+    "--pass-mark",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="Exit 1 when the weighted total is below this percentage.",
+)
+@click.option(
+    "--base",
+    "base_ref",
+    default=None,
+    help="Git ref the candidate started from (history is read from there).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show every step, including image builds.")
+def grade_command(
+    submission: str,
+    runner: str,
+    out: Path,
+    formats: str,
+    only: str,
+    seed: int,
+    pass_mark: float | None,
+    base_ref: str | None,
+    verbose: bool,
+) -> None:
+    """Grade SUBMISSION: a folder, an archive (.tar.gz, .zip) or a git repo as PATH_OR_URL@REF."""
+    with friendly_errors():
+        chosen = parse_formats(formats)
+        options = GradeOptions(
+            runner=runner,
+            seed=seed,
+            only=tuple(part.strip() for part in only.split(",") if part.strip()),
+            pass_mark=pass_mark,
+            base_ref=base_ref,
+        )
+        outcome = grade(submission, options=options, progress=status_printer(verbose))
+        for path in write_reports(outcome, formats=chosen, out=out):
+            err_console.print(f"wrote {path}")
+        sys.exit(exit_code_of(outcome))
+
+
+@main.group("images")
+def images_group() -> None:
+    """Build the runtime and harness images."""
+
+
+@images_group.command("build")
+@click.option(
+    "--base-image",
+    default=None,
+    help="Base image (default: python:3.11-slim, else the bootstrapped one).",
+)
+@click.option("--rebuild", is_flag=True, help="Build even when images of the same content exist.")
+@click.option("-v", "--verbose", is_flag=True, help="Show build logs.")
+def images_build(base_image: str | None, rebuild: bool, verbose: bool) -> None:
+    """Build (or reuse) the images, tagged by content hash."""
+    with friendly_errors():
+        from grader.engine import docker_client
+        from grader.images import ensure_images
+
+        built = ensure_images(
+            docker_client(),
+            base_image=base_image,
+            rebuild=rebuild,
+            progress=status_printer(verbose),
+        )
+        for image in built.values():
+            out_console.print(f"{image.role:8} {image.tag}  {image.id[:19]}")
+
+
+@images_group.command("bootstrap-base")
+@click.option("--force", is_flag=True, help="Rebuild even if the base image exists.")
+@click.option("-v", "--verbose", is_flag=True, help="Show debootstrap output.")
+def images_bootstrap(force: bool, verbose: bool) -> None:
+    """Build a Debian base image with debootstrap, for hosts without an image registry."""
+    with friendly_errors():
+        from grader.bootstrap import bootstrap_base
+        from grader.engine import docker_client
+
+        image = bootstrap_base(docker_client(), force=force, progress=status_printer(verbose))
+        out_console.print(f"{image.tag}  {image.id[:19]}")
+
+
+@main.command("compare")
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
+def compare_command(results: tuple[Path, ...]) -> None:
+    """Show several results.json files side by side (e.g. the reference and the starter)."""
+    with friendly_errors():
+        from grader.report.compare import compare_table, load_results
+
+        documents = [(_column_name(path), load_results(path)) for path in results]
+        out_console.print(compare_table(documents))
+
+
+def _column_name(path: Path) -> str:
+    """`grade-out/reference/results.json` -> `reference`."""
+    return path.parent.name if path.name == "results.json" and path.parent.name else path.stem
+
+
+@main.command("doctor")
+def doctor_command() -> None:
+    """Report what grading needs and what is missing, with a Tip for each problem."""
+    with friendly_errors():
+        from grader.doctor import diagnose
+
+        findings = diagnose()
+        for finding in findings:
+            mark = "[green]ok[/green]  " if finding.ok else "[red]FAIL[/red]"
+            out_console.print(f"{mark} {finding.name}: {finding.detail}")
+            if not finding.ok and finding.tip:
+                out_console.print(f"      Tip: {finding.tip}")
+        sys.exit(EXIT_GRADED if all(f.ok for f in findings) else EXIT_INFRASTRUCTURE)

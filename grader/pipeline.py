@@ -1,0 +1,136 @@
+"""Wire the stages: submission -> sandbox -> checks -> scoring; reports render the outcome."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from grader.checks.hidden_suite import suite_outcome
+from grader.model import ImageInfo, PhaseTiming
+from grader.paths import HIDDEN_TESTS_DIR, RUBRIC_PATH
+from grader.provenance import Provenance
+from grader.rubric import SKILLS, load_rubric
+from grader.sandbox.base import Limits, Progress, Sandbox, SuiteRequest
+from grader.scoring import ScoreCard, score_card
+from grader.submission import Submission, load_submission
+
+RUNNERS = ("docker", "local")
+
+
+@dataclass(frozen=True, slots=True)
+class GradeOutcome:
+    """A scored submission and how it was obtained: everything a report renders."""
+
+    card: ScoreCard
+    submission: Submission
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class GradeOptions:
+    """What the person running the grader chose."""
+
+    runner: str = "docker"
+    seed: int = 0
+    only: tuple[str, ...] = ()
+    pass_mark: float | None = None
+    base_ref: str | None = None
+    limits: Limits = field(default_factory=Limits)
+
+
+class PhaseClock:
+    """Records how long each phase took, in order."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.timings: list[PhaseTiming] = []
+
+    @contextlib.contextmanager
+    def phase(self, name: str, label: str) -> Iterator[None]:
+        self.progress(label)
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.timings.append(
+                PhaseTiming(name=name, seconds=round(time.monotonic() - started, 3))
+            )
+
+
+def validate_only(only: tuple[str, ...]) -> tuple[str, ...]:
+    """`--only` accepts skill ids or check-id prefixes; unknown skills are a usage error."""
+    from grader.errors import UsageError
+
+    for part in only:
+        if part.split(".")[0] not in SKILLS:
+            raise UsageError(
+                f"--only names {part!r}, which is not a skill or check of the rubric.",
+                tip=f"Use skill ids ({', '.join(SKILLS)}) or check ids such as data.transfers.",
+            )
+    return only
+
+
+def make_sandbox(
+    runner: str, *, limits: Limits, progress: Progress
+) -> tuple[Sandbox, tuple[ImageInfo, ...]]:
+    """The sandbox for a runner; the Docker one builds or reuses the grader's images."""
+    if runner == "local":
+        from grader.sandbox.local import LocalSandbox
+
+        return LocalSandbox(limits=limits), ()
+    from grader.engine import docker_client
+    from grader.images import ensure_images
+    from grader.sandbox.docker import DockerSandbox
+
+    client = docker_client()
+    images = ensure_images(client, progress=progress)
+    infos = tuple(ImageInfo(role=i.role, tag=i.tag, id=i.id) for i in images.values())
+    sandbox = DockerSandbox(
+        client,
+        runtime_image=images["runtime"].tag,
+        harness_image=images["harness"].tag,
+        limits=limits,
+    )
+    return sandbox, infos
+
+
+def grade(spec: str, *, options: GradeOptions, progress: Progress) -> GradeOutcome:
+    """Grade one submission end to end."""
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    only = validate_only(options.only)
+    clock = PhaseClock(progress)
+    rubric = load_rubric(RUBRIC_PATH)
+    with tempfile.TemporaryDirectory(prefix="ledger-grader-") as tmp:
+        with clock.phase("intake", "taking in the submission"):
+            submission = load_submission(spec, workdir=Path(tmp), base_ref=options.base_ref)
+        with clock.phase("images", "preparing the sandbox"):
+            sandbox, images = make_sandbox(options.runner, limits=options.limits, progress=progress)
+        request = SuiteRequest(only=only, seed=options.seed)
+        with clock.phase("hidden_suite", "running the service and the hidden suite"):
+            with sandbox.session(submission.root, request, progress) as session:
+                run = session.run_harness(request)
+            outcome = suite_outcome(rubric=rubric, run=run, only=only)
+    with clock.phase("scoring", "scoring"):
+        card = score_card(
+            rubric=rubric,
+            checks=outcome.checks,
+            problems=outcome.problems,
+            pass_mark=options.pass_mark,
+        )
+    provenance = Provenance.collect(
+        runner=options.runner,
+        seed=options.seed,
+        only=only,
+        rubric_sha256=rubric.sha256,
+        hidden_suite=HIDDEN_TESTS_DIR,
+        started_at=started_at,
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        timings=tuple(clock.timings),
+        images=images,
+    )
+    return GradeOutcome(card=card, submission=submission, provenance=provenance)

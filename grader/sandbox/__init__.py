@@ -1,0 +1,1 @@
+"""Where candidate code runs: a locked-down Docker sandbox, or plain processes for trusted code."""

@@ -1,0 +1,114 @@
+"""What both sandboxes share: limits, the harness invocation, and the session interface."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from grader.checks.hidden_suite import HarnessRun, ServiceFate
+
+Progress = Callable[[str], None]
+
+SERVICE_PORT = 8000
+SERVICE_COMMAND = ("python", "-m", "app")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Budgets the candidate's service runs under (published in the exercise brief)."""
+
+    memory_bytes: int = 512 * 1024 * 1024
+    cpus: float = 1.0
+    pids: int = 256
+    tmpfs_bytes: int = 64 * 1024 * 1024
+    log_bytes: int = 10 * 1024 * 1024
+    startup_s: float = 30.0
+    suite_s: float = 300.0
+    stop_grace_s: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteRequest:
+    """What the harness is asked to run."""
+
+    only: tuple[str, ...] = ()
+    seed: int = 0
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+
+def harness_args(
+    *, base_url: str, tests: str, results: str, ready_timeout: float, only: tuple[str, ...]
+) -> list[str]:
+    """Command-line arguments of `python -m grader.harness run`, the same for both sandboxes."""
+    args = [
+        "-m",
+        "grader.harness",
+        "run",
+        "--base-url",
+        base_url,
+        "--tests",
+        tests,
+        "--results",
+        results,
+        "--ready-timeout",
+        f"{ready_timeout:g}",
+    ]
+    if only:
+        args += ["--only", ",".join(only)]
+    return args
+
+
+def harness_env(
+    *, base_url: str, request: SuiteRequest, openapi: str, service_log: str
+) -> dict[str, str]:
+    """Environment of the hidden suite."""
+    return {
+        "GRADER_BASE_URL": base_url,
+        "GRADER_ADMIN_TOKEN": request.admin_token,
+        "GRADER_OPENAPI": openapi,
+        "GRADER_SERVICE_LOG": service_log,
+        "GRADER_SEED": str(request.seed),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "HYPOTHESIS_STORAGE_DIRECTORY": "/tmp/hypothesis",
+    }
+
+
+def service_env(*, port: int, data_dir: str, admin_token: str) -> dict[str, str]:
+    """Environment of the candidate's service, as the exercise brief documents it."""
+    return {
+        "PORT": str(port),
+        "LEDGER_DATA_DIR": data_dir,
+        "LEDGER_ADMIN_TOKEN": admin_token,
+        "LOG_LEVEL": "INFO",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+class Session(Protocol):
+    """A running service plus the means to test it."""
+
+    def run_harness(self, request: SuiteRequest) -> HarnessRun: ...
+
+    def service_log(self) -> str: ...
+
+    def fate(self) -> ServiceFate: ...
+
+
+class Sandbox(Protocol):
+    """Starts sessions for a submission snapshot; leaving the session removes everything."""
+
+    name: str
+
+    def session(
+        self, root: Path, request: SuiteRequest, progress: Progress
+    ) -> AbstractContextManager[Session]: ...
+
+
+def tail(text: str, *, lines: int = 40, chars: int = 4000) -> str:
+    """The end of a log, bounded both ways."""
+    return "\n".join(text.splitlines()[-lines:])[-chars:]

@@ -1,0 +1,377 @@
+"""The default sandbox: the candidate's service and the hidden suite in two locked-down containers.
+
+The candidate container has no network at all; the harness container joins its network
+namespace, so the hidden suite reaches the service on 127.0.0.1 and nothing else can. Hidden
+tests exist only in the harness image, results come back through a file only the harness
+writes, and every container and volume is removed on exit, on error and on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import socket
+import tarfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import requests.exceptions
+from docker.types import LogConfig, Mount
+
+from grader.checks.hidden_suite import HarnessRun, ServiceFate
+from grader.errors import InfrastructureError
+from grader.sandbox.base import (
+    SERVICE_COMMAND,
+    SERVICE_PORT,
+    Limits,
+    Progress,
+    SuiteRequest,
+    harness_args,
+    harness_env,
+    service_env,
+    tail,
+)
+
+LABEL = "ledger-grader.managed"
+CANDIDATE_UID = "10001:10001"
+HARNESS_UID = "10002:10002"
+RESULTS_FILE = "/results/results.jsonl"
+SERVICE_LOG_FILE = "/results/service.log"
+HARNESS_TESTS = "/opt/harness/hidden_tests"
+HARNESS_OPENAPI = "/opt/harness/openapi.yaml"
+MAX_RESULTS_BYTES = 50 * 1024 * 1024
+LOG_RELAY_PERIOD_S = 0.5
+DOCKER_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
+
+
+def labels(*, run_id: str, role: str) -> dict[str, str]:
+    """Labels that let any later grader find and remove what this process left behind."""
+    return {
+        LABEL: "1",
+        "ledger-grader.run": run_id,
+        "ledger-grader.role": role,
+        "ledger-grader.pid": str(os.getpid()),
+        "ledger-grader.host": socket.gethostname(),
+    }
+
+
+def candidate_options(
+    *, image: str, root: Path, volume: str, env: dict[str, str], limits: Limits, run_id: str
+) -> dict[str, Any]:
+    """`containers.create` arguments for the untrusted service: no network, no privileges."""
+    return {
+        "image": image,
+        "command": list(SERVICE_COMMAND),
+        "working_dir": "/submission",
+        "user": CANDIDATE_UID,
+        "environment": env,
+        "network_mode": "none",
+        "read_only": True,
+        "tmpfs": {"/tmp": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_bytes},mode=1777"},
+        "mounts": [
+            Mount("/submission", str(root), type="bind", read_only=True),
+            Mount("/data", volume, type="volume"),
+        ],
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "mem_limit": limits.memory_bytes,
+        "memswap_limit": limits.memory_bytes,
+        "nano_cpus": int(limits.cpus * 1e9),
+        "pids_limit": limits.pids,
+        "log_config": LogConfig(
+            type=LogConfig.types.JSON, config={"max-size": str(limits.log_bytes), "max-file": "1"}
+        ),
+        "stop_signal": "SIGTERM",
+        "labels": labels(run_id=run_id, role="candidate"),
+        "detach": True,
+    }
+
+
+def harness_options(
+    *, image: str, candidate_id: str, args: list[str], env: dict[str, str], run_id: str
+) -> dict[str, Any]:
+    """`containers.create` arguments for the trusted harness sharing the candidate's loopback."""
+    return {
+        "image": image,
+        "command": ["python", *args],
+        "user": HARNESS_UID,
+        "environment": env,
+        "network_mode": f"container:{candidate_id}",
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "mem_limit": 2 * 1024**3,
+        "memswap_limit": 2 * 1024**3,
+        "pids_limit": 512,
+        "tmpfs": {"/tmp": "rw,size=256m,mode=1777"},
+        "labels": labels(run_id=run_id, role="harness"),
+        "detach": True,
+    }
+
+
+def remove_leftovers(client: docker.DockerClient) -> int:
+    """Remove containers and volumes of graders on this host whose process is gone."""
+    host = socket.gethostname()
+    removed = 0
+    flt = {"label": LABEL}
+    for container in client.containers.list(all=True, filters=flt):
+        if _orphaned(container.labels, host):
+            with contextlib.suppress(*DOCKER_ERRORS):
+                container.remove(force=True)
+                removed += 1
+    for volume in client.volumes.list(filters=flt):
+        if _orphaned(volume.attrs.get("Labels") or {}, host):
+            with contextlib.suppress(*DOCKER_ERRORS):
+                volume.remove(force=True)
+                removed += 1
+    return removed
+
+
+def _orphaned(found: dict[str, str], host: str) -> bool:
+    if found.get("ledger-grader.host") != host:
+        return False
+    try:
+        os.kill(int(found.get("ledger-grader.pid", "0")), 0)
+    except (ProcessLookupError, ValueError):
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+@dataclass
+class DockerSession:
+    """One candidate container (plus its data volume) and the harness runs against it."""
+
+    client: docker.DockerClient
+    candidate: Any
+    harness_image: str
+    limits: Limits
+    run_id: str
+    progress: Progress
+
+    def fate(self) -> ServiceFate:
+        try:
+            self.candidate.reload()
+            state = self.candidate.attrs.get("State", {})
+        except DOCKER_ERRORS:
+            return ServiceFate(running=False)
+        running = bool(state.get("Running"))
+        return ServiceFate(
+            running=running,
+            exit_code=None if running else state.get("ExitCode"),
+            oom_killed=bool(state.get("OOMKilled")),
+            log_tail=tail(self.service_log(stderr=True)),
+        )
+
+    def service_log(self, *, stderr: bool = False) -> str:
+        """The service's stdout (and stderr when asked), as the engine captured it."""
+        try:
+            raw = self.candidate.logs(stdout=True, stderr=stderr)
+        except DOCKER_ERRORS:
+            return ""
+        return bytes(raw).decode("utf-8", errors="replace")
+
+    def run_harness(self, request: SuiteRequest) -> HarnessRun:
+        budget = self.limits.startup_s + self.limits.suite_s
+        base_url = f"http://127.0.0.1:{SERVICE_PORT}"
+        args = harness_args(
+            base_url=base_url,
+            tests=HARNESS_TESTS,
+            results=RESULTS_FILE,
+            ready_timeout=self.limits.startup_s,
+            only=request.only,
+        )
+        env = harness_env(
+            base_url=base_url,
+            request=request,
+            openapi=HARNESS_OPENAPI,
+            service_log=SERVICE_LOG_FILE,
+        )
+        fate = self.fate()
+        if not fate.running:
+            # The service died before the harness could join its network namespace.
+            return HarnessRun(lines=(), timed_out=False, budget_s=budget, fate=fate)
+        harness = self._create(
+            harness_options(
+                image=self.harness_image,
+                candidate_id=self.candidate.id,
+                args=args,
+                env=env,
+                run_id=self.run_id,
+            )
+        )
+        try:
+            harness.start()
+            timed_out = self._wait(harness, budget=budget)
+            lines = self._results(harness)
+        finally:
+            with contextlib.suppress(*DOCKER_ERRORS):
+                harness.remove(force=True)
+        return HarnessRun(lines=lines, timed_out=timed_out, budget_s=budget, fate=self.fate())
+
+    def _create(self, options: dict[str, Any]) -> Any:
+        try:
+            return self.client.containers.create(**options)
+        except DOCKER_ERRORS as exc:
+            raise InfrastructureError(
+                f"Docker could not create a container: {exc}",
+                tip="Run `grader doctor`; if images are missing, `grader images build`.",
+            ) from exc
+
+    def _wait(self, harness: Any, *, budget: float) -> bool:
+        """Wait for the harness, relaying the service log to it; True if it overran its budget."""
+        deadline = time.monotonic() + budget
+        stop = threading.Event()
+        relay = threading.Thread(target=self._relay_logs, args=(harness, stop), daemon=True)
+        relay.start()
+        try:
+            while time.monotonic() < deadline:
+                harness.reload()
+                if harness.status in ("exited", "dead"):
+                    return False
+                if not self.fate().running and not self._ready_reported(harness):
+                    # No point waiting out the readiness budget for a service that is gone.
+                    harness.kill()
+                    return False
+                time.sleep(0.5)
+            with contextlib.suppress(*DOCKER_ERRORS):
+                harness.kill()
+            return True
+        finally:
+            stop.set()
+            relay.join(timeout=5)
+
+    def _relay_logs(self, harness: Any, stop: threading.Event) -> None:
+        """Copy the service's stdout into the harness, so log checks read what the engine saw."""
+        last_size = -1
+        while not stop.wait(LOG_RELAY_PERIOD_S):
+            log = self.service_log().encode()
+            if len(log) == last_size:
+                continue
+            last_size = len(log)
+            with contextlib.suppress(*DOCKER_ERRORS):
+                harness.put_archive("/results", _tar_of({"service.log": log}))
+
+    def _ready_reported(self, harness: Any) -> bool:
+        return any('"type": "ready"' in line for line in self._results(harness))
+
+    def _results(self, harness: Any) -> tuple[str, ...]:
+        try:
+            stream, _ = harness.get_archive(RESULTS_FILE)
+            data = _read_bounded(stream, MAX_RESULTS_BYTES)
+        except docker.errors.NotFound:
+            return ()
+        except DOCKER_ERRORS as exc:
+            raise InfrastructureError(
+                f"Could not read the hidden suite's results from the harness: {exc}",
+                tip="Run `grader doctor` to check the Docker engine.",
+            ) from exc
+        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            member = archive.next()
+            handle = archive.extractfile(member) if member else None
+            text = handle.read().decode("utf-8", errors="replace") if handle else ""
+        return tuple(text.splitlines())
+
+
+def _tar_of(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o644
+            info.mtime = int(time.time())
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _read_bounded(stream: Iterator[bytes], limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in stream:
+        size += len(chunk)
+        if size > limit:
+            raise InfrastructureError(
+                f"The harness wrote more than {limit // (1024 * 1024)} MiB of results.",
+                tip="A hidden test is recording too much evidence; report this as a grader bug.",
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class DockerSandbox:
+    """Runs each session in fresh containers from the grader's images."""
+
+    name = "docker"
+
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        *,
+        runtime_image: str,
+        harness_image: str,
+        limits: Limits | None = None,
+    ) -> None:
+        self.client = client
+        self.runtime_image = runtime_image
+        self.harness_image = harness_image
+        self.limits = limits or Limits()
+
+    @contextlib.contextmanager
+    def session(
+        self, root: Path, request: SuiteRequest, progress: Progress
+    ) -> Iterator[DockerSession]:
+        remove_leftovers(self.client)
+        run_id = uuid.uuid4().hex[:12]
+        try:
+            volume = self.client.volumes.create(
+                name=f"ledger-grader-{run_id}", labels=labels(run_id=run_id, role="data")
+            )
+            env = service_env(port=SERVICE_PORT, data_dir="/data", admin_token=request.admin_token)
+            candidate = self.client.containers.create(
+                **candidate_options(
+                    image=self.runtime_image,
+                    root=root,
+                    volume=volume.name,
+                    env=env,
+                    limits=self.limits,
+                    run_id=run_id,
+                )
+            )
+            candidate.start()
+            progress("service container started")
+            yield DockerSession(
+                client=self.client,
+                candidate=candidate,
+                harness_image=self.harness_image,
+                limits=self.limits,
+                run_id=run_id,
+                progress=progress,
+            )
+        except DOCKER_ERRORS as exc:
+            raise InfrastructureError(
+                f"Docker failed while running the submission: {exc}",
+                tip="Run `grader doctor`; `grader images build` rebuilds missing images.",
+            ) from exc
+        finally:
+            self._remove_run(run_id)
+
+    def _remove_run(self, run_id: str) -> None:
+        """Remove by label, so a container created while Ctrl-C arrived is found too."""
+        flt = {"label": f"ledger-grader.run={run_id}"}
+        with contextlib.suppress(*DOCKER_ERRORS):
+            for container in self.client.containers.list(all=True, filters=flt):
+                with contextlib.suppress(*DOCKER_ERRORS):
+                    container.remove(force=True)
+        with contextlib.suppress(*DOCKER_ERRORS):
+            for volume in self.client.volumes.list(filters=flt):
+                with contextlib.suppress(*DOCKER_ERRORS):
+                    volume.remove(force=True)

@@ -1,0 +1,250 @@
+"""Plain processes on this machine, for trusted code only: the reference, development, no Docker.
+
+Nothing here isolates anything. The CLI prints that loudly, and never picks this runner by
+itself for a submission that came from outside.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.checks.hidden_suite import HarnessRun, ServiceFate
+from grader.errors import InfrastructureError
+from grader.paths import DOCKER_DIR, EXERCISE_DIR, HIDDEN_TESTS_DIR, OPENAPI_PATH, cache_dir
+from grader.sandbox.base import (
+    SERVICE_COMMAND,
+    Limits,
+    Progress,
+    SuiteRequest,
+    harness_args,
+    harness_env,
+    service_env,
+    tail,
+)
+
+WARNING = (
+    "The local runner is NOT a sandbox: the submission runs as you, with your network and files. "
+    "Use it only for code you trust."
+)
+HARNESS_PACKAGE = Path(__file__).resolve().parent.parent / "harness"
+PIP_TIMEOUT_S = 900
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ensure_venv(*, role: str, requirements: Path, progress: Progress) -> Path:
+    """A cached virtualenv with exactly these requirements; returns its python."""
+    try:
+        digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
+    except OSError as exc:
+        raise InfrastructureError(
+            f"Cannot read {requirements}: {exc.strerror or exc}",
+            tip="Run the grader from a full checkout of the project.",
+        ) from exc
+    venv = cache_dir() / "venvs" / f"{role}-{digest}"
+    python = venv / "bin" / "python"
+    if (venv / ".complete").exists():
+        return python
+    progress(f"creating the {role} virtualenv (once per requirements change)")
+    shutil.rmtree(venv, ignore_errors=True)
+    commands = [
+        [sys.executable, "-m", "venv", str(venv)],
+        [str(python), "-m", "pip", "install", "--quiet", "-r", str(requirements)],
+    ]
+    for command in commands:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=PIP_TIMEOUT_S, check=False
+        )
+        if done.returncode != 0:
+            raise InfrastructureError(
+                f"Could not build the {role} virtualenv: {tail(done.stderr, lines=8)}",
+                tip="Check that pip can install packages on this machine (`pip download pytest`).",
+            )
+    (venv / ".complete").write_text(digest)
+    return python
+
+
+def stage_harness(workdir: Path) -> Path:
+    """Lay out the harness as its image does: `grader/harness` + the suite minus the reference."""
+    root = workdir / "harness"
+    shutil.copytree(
+        HARNESS_PACKAGE, root / "grader" / "harness", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (root / "grader" / "__init__.py").write_text('"""Harness-only copy of the grader package."""\n')
+    shutil.copytree(
+        HIDDEN_TESTS_DIR,
+        root / "hidden_tests",
+        ignore=shutil.ignore_patterns("reference", "__pycache__", ".pytest_cache", ".hypothesis"),
+    )
+    return root
+
+
+@dataclass
+class LocalSession:
+    """The service as a child process group; the harness as another child."""
+
+    service: subprocess.Popen[bytes]
+    log_path: Path
+    err_path: Path
+    harness_python: Path
+    harness_root: Path
+    port: int
+    limits: Limits
+
+    def fate(self) -> ServiceFate:
+        code = self.service.poll()
+        return ServiceFate(
+            running=code is None,
+            exit_code=code,
+            log_tail=tail(self.err_path.read_text(errors="replace")) if code is not None else "",
+        )
+
+    def service_log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def run_harness(self, request: SuiteRequest) -> HarnessRun:
+        budget = self.limits.startup_s + self.limits.suite_s
+        base_url = f"http://127.0.0.1:{self.port}"
+        results = self.harness_root / "results.jsonl"
+        args = harness_args(
+            base_url=base_url,
+            tests=str(self.harness_root / "hidden_tests"),
+            results=str(results),
+            ready_timeout=self.limits.startup_s,
+            only=request.only,
+        )
+        env = {
+            **_base_env(),
+            **harness_env(
+                base_url=base_url,
+                request=request,
+                openapi=str(OPENAPI_PATH),
+                service_log=str(self.log_path),
+            ),
+            "PYTHONPATH": str(self.harness_root),
+        }
+        env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(self.harness_root / ".hypothesis")
+        harness = subprocess.Popen(
+            [str(self.harness_python), *args],
+            cwd=self.harness_root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        timed_out = _wait_harness(harness, service=self.service, results=results, budget=budget)
+        lines = tuple(results.read_text(errors="replace").splitlines()) if results.exists() else ()
+        return HarnessRun(lines=lines, timed_out=timed_out, budget_s=budget, fate=self.fate())
+
+
+def _wait_harness(
+    harness: subprocess.Popen[bytes],
+    *,
+    service: subprocess.Popen[bytes],
+    results: Path,
+    budget: float,
+) -> bool:
+    deadline = time.monotonic() + budget
+    try:
+        while time.monotonic() < deadline:
+            if harness.poll() is not None:
+                return False
+            if service.poll() is not None and '"type": "ready"' not in _read(results):
+                return False
+            time.sleep(0.2)
+        return True
+    finally:
+        _kill_group(harness)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+
+
+def _base_env() -> dict[str, str]:
+    keep = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")
+    return {key: os.environ[key] for key in keep if key in os.environ} | {
+        "HOME": tempfile.gettempdir()
+    }
+
+
+class LocalSandbox:
+    """Runs the service and the harness as subprocesses of the grader."""
+
+    name = "local"
+
+    def __init__(self, *, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+
+    @contextlib.contextmanager
+    def session(
+        self, root: Path, request: SuiteRequest, progress: Progress
+    ) -> Iterator[LocalSession]:
+        progress(WARNING)
+        runtime_python = ensure_venv(
+            role="runtime", requirements=EXERCISE_DIR / "requirements.txt", progress=progress
+        )
+        harness_python = ensure_venv(
+            role="harness", requirements=DOCKER_DIR / "harness-requirements.txt", progress=progress
+        )
+        with tempfile.TemporaryDirectory(prefix="ledger-grader-local-") as tmp:
+            workdir = Path(tmp)
+            data_dir = workdir / "data"
+            data_dir.mkdir()
+            log_path, err_path = workdir / "service.log", workdir / "service.err"
+            port = free_port()
+            env = {
+                **_base_env(),
+                **service_env(port=port, data_dir=str(data_dir), admin_token=request.admin_token),
+                "PATH": f"{runtime_python.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            }
+            with log_path.open("wb") as out, err_path.open("wb") as err:
+                service = subprocess.Popen(
+                    [str(runtime_python), *SERVICE_COMMAND[1:]],
+                    cwd=root,
+                    env=env,
+                    stdout=out,
+                    stderr=err,
+                    start_new_session=True,
+                )
+            progress(f"service process started on 127.0.0.1:{port}")
+            try:
+                yield LocalSession(
+                    service=service,
+                    log_path=log_path,
+                    err_path=err_path,
+                    harness_python=harness_python,
+                    harness_root=stage_harness(workdir),
+                    port=port,
+                    limits=self.limits,
+                )
+            finally:
+                _kill_group(service)
