@@ -16,6 +16,7 @@ from types import FrameType
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from grader import __version__
 from grader.errors import GraderError, UsageError
@@ -52,9 +53,10 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except GraderError as exc:
-        err_console.print(f"[bold red]Error:[/bold red] {exc.message}", soft_wrap=True)
+        # Messages quote paths and TOML (`[[checks]]`): print them literally, not as markup.
+        err_console.print(f"[bold red]Error:[/bold red] {escape(exc.message)}", soft_wrap=True)
         if exc.tip:
-            err_console.print(f"[bold]Tip:[/bold] {exc.tip}", soft_wrap=True)
+            err_console.print(f"[bold]Tip:[/bold] {escape(exc.tip)}", soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("Interrupted: containers and volumes of this run were removed.")
@@ -187,19 +189,31 @@ def images_group() -> None:
     help="Base image (default: python:3.11-slim, else the bootstrapped one).",
 )
 @click.option("--rebuild", is_flag=True, help="Build even when images of the same content exist.")
+@click.option(
+    "--allow-bootstrap",
+    is_flag=True,
+    help="Without any base image, build one with debootstrap first (needs root).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show build logs.")
-def images_build(base_image: str | None, rebuild: bool, verbose: bool) -> None:
+def images_build(
+    base_image: str | None, rebuild: bool, allow_bootstrap: bool, verbose: bool
+) -> None:
     """Build (or reuse) the images, tagged by content hash."""
     with friendly_errors():
+        from grader.bootstrap import bootstrap_base
         from grader.engine import docker_client
-        from grader.images import ensure_images
+        from grader.errors import InfrastructureError
+        from grader.images import choose_base_image, ensure_images
 
-        built = ensure_images(
-            docker_client(),
-            base_image=base_image,
-            rebuild=rebuild,
-            progress=status_printer(verbose),
-        )
+        client = docker_client()
+        progress = status_printer(verbose)
+        if base_image is None and allow_bootstrap:
+            try:
+                base_image = choose_base_image(client, progress=progress)
+            except InfrastructureError:
+                progress("no base image found or pullable: bootstrapping one with debootstrap")
+                base_image = bootstrap_base(client, progress=progress).tag
+        built = ensure_images(client, base_image=base_image, rebuild=rebuild, progress=progress)
         for image in built.values():
             out_console.print(f"{image.role:8} {image.tag}  {image.id[:19]}")
 

@@ -19,7 +19,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def docker_client() -> Iterator[object]:
-    """A live engine. Where Docker is required (CI), its absence fails the test instead of skipping."""
+    """A live engine; where Docker is required (CI), its absence fails instead of skipping."""
     from grader.engine import docker_client as connect
     from grader.errors import DockerUnavailable
 
@@ -58,7 +58,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if REQUIRE_DOCKER and _skipped_docker_tests:
         terminalreporter.write_line(
-            f"FAILED: {len(_skipped_docker_tests)} Docker test(s) were skipped where Docker is required:"
+            f"FAILED: {len(_skipped_docker_tests)} Docker test(s) skipped where Docker is required:"
         )
         for nodeid in _skipped_docker_tests:
             terminalreporter.write_line(f"  {nodeid}")

@@ -32,6 +32,11 @@ def _percent(value: Any) -> str:
     return "-" if value is None else f"{float(value):.0f}%"
 
 
+def _passed_share(document: dict[str, Any]) -> str:
+    checks = document.get("checks", [])
+    return f"{sum(c.get('status') == 'passed' for c in checks)}/{len(checks)}"
+
+
 def compare_table(documents: list[tuple[str, dict[str, Any]]]) -> Table:
     """Skills as rows, submissions as columns, the weighted total last."""
     table = Table(title="Side by side", title_justify="left")
@@ -57,8 +62,6 @@ def compare_table(documents: list[tuple[str, dict[str, Any]]]) -> Table:
         for _, d in documents
     ]
     table.add_row("Total (weighted)", *totals, style="bold")
-    checks = [
-        f"{sum(c['status'] == 'passed' for c in d['checks'])}/{len(d['checks'])}" for _, d in documents
-    ]
+    checks = [_passed_share(document) for _, document in documents]
     table.add_row("Checks passed", *checks)
     return table

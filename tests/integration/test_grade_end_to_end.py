@@ -1,0 +1,64 @@
+"""Grade the reference and the untouched starter for real, through both runners."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from grader.model import Status
+from grader.paths import EXERCISE_DIR, REFERENCE_DIR
+from grader.pipeline import GradeOptions, GradeOutcome, grade
+from grader.report.json_report import render_json, results_schema
+from grader.scoring import Outcome
+
+pytestmark = pytest.mark.slow
+
+
+def graded(path: str, runner: str) -> tuple[GradeOutcome, dict[str, Any]]:
+    outcome = grade(path, options=GradeOptions(runner=runner), progress=lambda message: None)
+    document = json.loads(render_json(outcome))
+    Draft202012Validator(results_schema()).validate(document)
+    return outcome, document
+
+
+def failing(outcome: GradeOutcome) -> list[str]:
+    return [f"{c.id}: {c.message}" for c in outcome.card.checks if c.status is not Status.PASSED]
+
+
+@pytest.fixture(scope="module", params=[pytest.param("docker", marks=pytest.mark.docker), "local"])
+def grades(request: pytest.FixtureRequest) -> dict[str, tuple[GradeOutcome, dict[str, Any]]]:
+    runner = str(request.param)
+    if runner == "docker":
+        request.getfixturevalue("grader_images")
+    return {
+        "reference": graded(str(REFERENCE_DIR), runner),
+        "starter": graded(str(EXERCISE_DIR), runner),
+    }
+
+
+def test_reference_passes_every_check(grades: dict[str, Any]) -> None:
+    outcome, document = grades["reference"]
+    assert outcome.card.status is Outcome.GRADED, outcome.card.problems
+    assert failing(outcome) == []
+    assert document["total"]["percent"] == 100
+
+
+def test_starter_scores_much_lower_but_is_graded(grades: dict[str, Any]) -> None:
+    outcome, document = grades["starter"]
+    reference = grades["reference"][1]
+    assert outcome.card.status is Outcome.GRADED, outcome.card.problems
+    ready = next(c for c in outcome.card.checks if c.id == "reliability.service.ready")
+    assert ready.status is Status.PASSED, ready.message
+    assert document["total"]["percent"] <= reference["total"]["percent"] - 40
+
+
+def test_results_carry_provenance(grades: dict[str, Any]) -> None:
+    _, document = grades["reference"]
+    run = document["run"]
+    assert [t["phase"] for t in run["timings"]] == ["intake", "images", "hidden_suite", "scoring"]
+    assert document["submission"]["tree_hash"].startswith("sha256:")
+    if run["runner"] == "docker":
+        assert {image["role"] for image in run["images"]} == {"runtime", "harness"}
