@@ -173,7 +173,7 @@ def grade_command(
         )
         outcome = grade(submission, options=options, progress=status_printer(verbose))
         for path in write_reports(outcome, formats=chosen, out=out):
-            err_console.print(f"wrote {path}")
+            err_console.print(f"wrote {escape(str(path))}")
         sys.exit(exit_code_of(outcome))
 
 
@@ -256,7 +256,7 @@ def doctor_command() -> None:
         findings = diagnose()
         for finding in findings:
             mark = "[green]ok[/green]  " if finding.ok else "[red]FAIL[/red]"
-            out_console.print(f"{mark} {finding.name}: {finding.detail}")
+            out_console.print(f"{mark} {finding.name}: {escape(finding.detail)}")
             if not finding.ok and finding.tip:
-                out_console.print(f"      Tip: {finding.tip}")
+                out_console.print(f"      Tip: {escape(finding.tip)}")
         sys.exit(EXIT_GRADED if all(f.ok for f in findings) else EXIT_INFRASTRUCTURE)

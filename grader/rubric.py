@@ -73,6 +73,9 @@ class Rubric(_Strict):
         for check in self.checks:
             if check.skill not in self.skills:
                 raise ValueError(f"check {check.id!r} names undeclared skill {check.skill!r}")
+            # `--only` selects by id prefix in the harness, so the prefix must be the skill.
+            if check.id.partition(".")[0] != check.skill:
+                raise ValueError(f"check {check.id!r} must start with its skill {check.skill!r}")
             if check.id in seen:
                 raise ValueError(f"check id {check.id!r} appears twice")
             seen.add(check.id)

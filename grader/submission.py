@@ -208,8 +208,9 @@ def load_submission(
     workdir.mkdir(parents=True, exist_ok=True)
     workdir = workdir.resolve()
     if _is_url(location) and not _exists(location):
-        return _load_url(location, ref, workdir=workdir, limits=limits, base_ref=base_ref,
-                         timeout=git_timeout)
+        return _load_url(
+            location, ref, workdir=workdir, limits=limits, base_ref=base_ref, timeout=git_timeout
+        )
     path = Path(location).expanduser()
     if not path.exists():
         raise SubmissionError(
@@ -219,16 +220,25 @@ def load_submission(
         )
     path = path.resolve()
     if path.is_dir() and (ref is not None or _is_bare_repo(path)):
-        return _load_git(str(path), str(path), ref or "HEAD", local=True, workdir=workdir,
-                         limits=limits, base_ref=base_ref, timeout=git_timeout)
+        return _load_git(
+            str(path),
+            str(path),
+            ref or "HEAD",
+            local=True,
+            workdir=workdir,
+            limits=limits,
+            base_ref=base_ref,
+            timeout=git_timeout,
+        )
     if ref is not None:
         raise SubmissionError(
             f"{path} is not a directory, so @{ref} cannot name a git ref in it",
             tip="Give @REF only after a git repository (a directory or a URL).",
         )
     if path.is_dir():
-        return _load_directory(path, workdir=workdir, limits=limits, base_ref=base_ref,
-                               timeout=git_timeout)
+        return _load_directory(
+            path, workdir=workdir, limits=limits, base_ref=base_ref, timeout=git_timeout
+        )
     if path.is_file():
         return _load_archive(path, workdir=workdir, limits=limits, base_ref=base_ref)
     raise SubmissionError(
@@ -254,8 +264,16 @@ def _load_url(
             f"unsupported URL scheme {name!r} in {_redacted(url)}",
             tip=f"Use one of: {', '.join(sorted(URL_SCHEMES))}, or user@host:path.",
         )
-    return _load_git(url, _redacted(url), ref or "HEAD", local=name == "file", workdir=workdir,
-                     limits=limits, base_ref=base_ref, timeout=timeout)
+    return _load_git(
+        url,
+        _redacted(url),
+        ref or "HEAD",
+        local=name == "file",
+        workdir=workdir,
+        limits=limits,
+        base_ref=base_ref,
+        timeout=timeout,
+    )
 
 
 def _is_bare_repo(path: Path) -> bool:
@@ -337,8 +355,9 @@ class _Snapshot:
         target = self._parent_for(rel, label) / rel.name
         digest = hashlib.sha256()
         size = 0
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     0o600)
+        fd = os.open(
+            target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
+        )
         with os.fdopen(fd, "wb") as out:
             for chunk in chunks:
                 size += len(chunk)
@@ -557,9 +576,7 @@ def _check_dir_link(link: Path, rel: PurePosixPath, real_root: Path) -> None:
         raise SubmissionError(f"symlink {rel} -> {target} is absolute", tip=tip)
     real = Path(os.path.realpath(link))
     if not real.is_relative_to(real_root):
-        raise SubmissionError(
-            f"symlink {rel} -> {target} points outside the submission", tip=tip
-        )
+        raise SubmissionError(f"symlink {rel} -> {target} points outside the submission", tip=tip)
     if not real.exists():
         raise SubmissionError(f"symlink {rel} -> {target} is dangling", tip=tip)
 
@@ -579,8 +596,9 @@ def _copy_file(path: Path, rel: PurePosixPath, snap: _Snapshot) -> None:
             )
         snap.check_size(st.st_size, str(rel))  # early, on the claimed size
         try:
-            snap.add_file(rel, _chunks(src), executable=bool(st.st_mode & stat.S_IXUSR),
-                          label=str(rel))
+            snap.add_file(
+                rel, _chunks(src), executable=bool(st.st_mode & stat.S_IXUSR), label=str(rel)
+            )
         except OSError as exc:
             raise _unreadable(rel, exc) from None
 
@@ -716,8 +734,9 @@ def _extract_tar_member(
         with _member_errors(label):
             reader = tar.extractfile(member)
             assert reader is not None  # a regular member always has a reader
-            snap.add_file(rel, _chunks(reader), executable=bool(member.mode & stat.S_IXUSR),
-                          label=label)
+            snap.add_file(
+                rel, _chunks(reader), executable=bool(member.mode & stat.S_IXUSR), label=label
+            )
 
 
 def _check_git_link(rel: PurePosixPath, target: str) -> None:
@@ -766,8 +785,7 @@ def _extract_zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, snap: _
         )
     snap.check_size(info.file_size, label)  # early, on the header; bytes are counted too
     with _member_errors(label), archive.open(info) as reader:
-        snap.add_file(rel, _chunks(reader), executable=bool(unix_mode & stat.S_IXUSR),
-                      label=label)
+        snap.add_file(rel, _chunks(reader), executable=bool(unix_mode & stat.S_IXUSR), label=label)
 
 
 # --------------------------------------------------------------------------- git
@@ -783,9 +801,12 @@ def _git_command(args: Sequence[str], *, local: bool) -> list[str]:
     allow = [arg for proto in protocols for arg in ("-c", f"protocol.{proto}.allow=always")]
     return [
         "git",
-        "-c", "core.hooksPath=/dev/null",
-        "-c", "core.fsmonitor=false",
-        "-c", "protocol.allow=never",
+        "-c",
+        "core.hooksPath=/dev/null",
+        "-c",
+        "core.fsmonitor=false",
+        "-c",
+        "protocol.allow=never",
         *allow,
         *args,
     ]
@@ -819,8 +840,13 @@ def _run_git(
     """Run git with a deadline, killing its whole process group (ssh included) on overrun."""
     try:
         proc = subprocess.Popen(
-            _git_command(args, local=local), cwd=cwd, env=_git_env(), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            _git_command(args, local=local),
+            cwd=cwd,
+            env=_git_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
     except FileNotFoundError:
         raise InfrastructureError(
@@ -841,9 +867,7 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _git_text(
-    args: Sequence[str], *, cwd: Path, timeout: float, failure: str, tip: str
-) -> str:
+def _git_text(args: Sequence[str], *, cwd: Path, timeout: float, failure: str, tip: str) -> str:
     """Stdout of a git command that must succeed."""
     done = _run_git(args, cwd=cwd, timeout=timeout)
     if done.returncode != 0:
@@ -900,7 +924,9 @@ def _clone(location: str, source: str, dest: Path, *, local: bool, timeout: floa
     extra = ["--no-local"] if local and not location.startswith("file:") else []
     done = _run_git(
         ["clone", "--no-checkout", "--quiet", *extra, "--", location, str(dest)],
-        cwd=None, timeout=timeout, local=local,
+        cwd=None,
+        timeout=timeout,
+        local=local,
     )
     if done.returncode != 0:
         raise _CloneFailed(
@@ -920,11 +946,17 @@ def _git_info(clone: Path, ref: str, *, base_ref: str | None, timeout: float) ->
     commit = _resolve(clone, ref, timeout=timeout)
     base = None if base_ref is None else _resolve(clone, base_ref, timeout=timeout)
     tree = _git_text(
-        ["rev-parse", "--verify", f"{commit}^{{tree}}"], cwd=clone, timeout=timeout,
-        failure="cannot read the commit's tree", tip="The repository may be corrupt.",
+        ["rev-parse", "--verify", f"{commit}^{{tree}}"],
+        cwd=clone,
+        timeout=timeout,
+        failure="cannot read the commit's tree",
+        tip="The repository may be corrupt.",
     ).strip()
     return GitInfo(
-        ref=ref, commit=commit, tree=tree, base=base,
+        ref=ref,
+        commit=commit,
+        tree=tree,
+        base=base,
         commits=_commits(clone, commit, base, timeout=timeout),
     )
 
@@ -935,7 +967,8 @@ def _resolve(clone: Path, ref: str, *, timeout: float) -> str:
         for candidate in (ref, f"refs/remotes/origin/{ref}"):
             done = _run_git(
                 ["rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}"],
-                cwd=clone, timeout=timeout,
+                cwd=clone,
+                timeout=timeout,
             )
             if done.returncode == 0:
                 return done.stdout.decode().strip()
@@ -949,13 +982,16 @@ def _available_refs(clone: Path, timeout: float, shown: int = 8) -> str:
     """A short listing of the branches and tags a repository has."""
     done = _run_git(
         ["for-each-ref", "--format=%(refname)", "refs/remotes/origin", "refs/heads", "refs/tags"],
-        cwd=clone, timeout=timeout,
+        cwd=clone,
+        timeout=timeout,
     )
     branches: set[str] = set()
     tags: set[str] = set()
     for line in done.stdout.decode("utf-8", errors="replace").splitlines():
         for prefix, bucket in (
-            ("refs/remotes/origin/", branches), ("refs/heads/", branches), ("refs/tags/", tags)
+            ("refs/remotes/origin/", branches),
+            ("refs/heads/", branches),
+            ("refs/tags/", tags),
         ):
             if line.startswith(prefix) and line != "refs/remotes/origin/HEAD":
                 bucket.add(line.removeprefix(prefix))
@@ -981,10 +1017,23 @@ def _commits(
     # so subjects and file names with tabs or newlines cannot derail the parse.
     # --date-order never lists a parent before its child, even when clocks disagree.
     log = _git_text(
-        ["log", "-z", "--reverse", "--date-order", "--no-renames", "--no-ext-diff",
-         "--no-textconv", "--numstat", f"--max-count={MAX_COMMITS}",
-         "--format=%x1e%H%x00%aI%x00%s", f"{base}..{commit}" if base else commit, "--"],
-        cwd=clone, timeout=timeout, failure="cannot read the commit history",
+        [
+            "log",
+            "-z",
+            "--reverse",
+            "--date-order",
+            "--no-renames",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--numstat",
+            f"--max-count={MAX_COMMITS}",
+            "--format=%x1e%H%x00%aI%x00%s",
+            f"{base}..{commit}" if base else commit,
+            "--",
+        ],
+        cwd=clone,
+        timeout=timeout,
+        failure="cannot read the commit history",
         tip="The repository may be corrupt or shallow.",
     )
     return tuple(_parse_log(log))
@@ -1011,8 +1060,12 @@ def _parse_log(log: str) -> Iterator[CommitInfo]:
                 removed += _count(stat_line.group(2))
             index += 1
         yield CommitInfo(
-            sha=head.group(1), author_date=date, subject=subject, files_changed=tuple(files),
-            insertions=added, deletions=removed,
+            sha=head.group(1),
+            author_date=date,
+            subject=subject,
+            files_changed=tuple(files),
+            insertions=added,
+            deletions=removed,
         )
 
 
@@ -1025,8 +1078,12 @@ def _export(clone: Path, commit: str, snap: _Snapshot, *, timeout: float) -> Non
     """Stream `git archive` of a commit through the tar extractor, under the git deadline."""
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
-            _git_command(["archive", "--format=tar", commit], local=False), cwd=clone,
-            env=_git_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
+            _git_command(["archive", "--format=tar", commit], local=False),
+            cwd=clone,
+            env=_git_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=err,
             start_new_session=True,
         )
         fired = threading.Event()
@@ -1040,8 +1097,13 @@ def _export(clone: Path, commit: str, snap: _Snapshot, *, timeout: float) -> Non
         try:
             assert proc.stdout is not None  # stdout=PIPE
             with proc.stdout:
-                _extract_tar(proc.stdout, snap, mode="r|", what=f"git archive of {commit[:12]}",
-                             git_links=True)
+                _extract_tar(
+                    proc.stdout,
+                    snap,
+                    mode="r|",
+                    what=f"git archive of {commit[:12]}",
+                    git_links=True,
+                )
         except _Unreadable:
             # A truncated stream is a symptom; the deadline or git's own failure is the cause.
             if fired.is_set():
@@ -1072,8 +1134,9 @@ def _worktree_git(
     with tempfile.TemporaryDirectory(prefix=".clone-", dir=workdir) as scratch:
         clone = Path(scratch) / "repo"
         _clone(str(path), str(path), clone, local=True, timeout=timeout)
-        head = _run_git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd=clone,
-                        timeout=timeout)
+        head = _run_git(
+            ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd=clone, timeout=timeout
+        )
         if head.returncode != 0:
             return None
         return _git_info(clone, "HEAD", base_ref=base_ref, timeout=timeout)

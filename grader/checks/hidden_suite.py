@@ -73,9 +73,7 @@ def selected(check: Check, only: tuple[str, ...]) -> bool:
     """Whether `--only` keeps this check (skill ids or check-id prefixes)."""
     if not only:
         return True
-    return any(
-        part in (check.skill, check.id) or check.id.startswith(part + ".") for part in only
-    )
+    return any(part in (check.skill, check.id) or check.id.startswith(part + ".") for part in only)
 
 
 def readiness_result(check: Check, ready: dict[str, Any] | None, run: HarnessRun) -> CheckResult:
@@ -116,9 +114,14 @@ def suite_outcome(*, rubric: Rubric, run: HarnessRun, only: tuple[str, ...] = ()
     if ready_check is not None:
         results.append(readiness_result(ready_check, ready, run))
     is_ready = bool(ready and ready.get("ok"))
-    finished = any(r.get("type") == "done" for r in records)
+    done = next((r for r in records if r.get("type") == "done"), None)
+    finished = done is not None
+    # pytest exit codes 0 and 1 mean "ran, some may have failed"; anything else is pytest itself.
+    if done is not None and done.get("exit_code") not in (0, 1, 5):
+        problems.append(f"the hidden suite's pytest exited with code {done.get('exit_code')}")
     for check in rubric.by_source("hidden"):
-        if not selected(check, only):
+        # The readiness check is answered above, whatever source the rubric gives it.
+        if check.id == READY_CHECK or not selected(check, only):
             continue
         mine = [t for t in tests if t.get("check") == check.id]
         results.append(_hidden_result(check, mine, is_ready=is_ready, finished=finished, run=run))

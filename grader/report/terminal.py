@@ -30,7 +30,9 @@ def bar(percent: float | None) -> Text:
 
 def skills_table(outcome: GradeOutcome) -> Table:
     card = outcome.card
-    table = Table(title=f"Grade of {outcome.submission.source}", title_justify="left")
+    # A string title is read as rich markup; a path like `bob[/final].zip` must stay literal.
+    title = Text(f"Grade of {outcome.submission.source}", style="table.title")
+    table = Table(title=title, title_justify="left")
     for column in ("skill", "points", "%", "", "band"):
         table.add_column(column, justify="right" if column in ("points", "%") else "left")
     for skill in card.skills:
