@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import signal
 import socket
 import tarfile
 import threading
@@ -50,6 +51,23 @@ HARNESS_OPENAPI = "/opt/harness/openapi.yaml"
 MAX_RESULTS_BYTES = 50 * 1024 * 1024
 LOG_RELAY_PERIOD_S = 0.5
 DOCKER_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
+
+
+@contextlib.contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while the engine creates something.
+
+    An interrupt landing mid-request would leave a container the engine created but this
+    process never heard of; held, it arrives once the object is known and can be removed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def labels(*, run_id: str, role: str) -> dict[str, str]:
@@ -199,23 +217,34 @@ class DockerSession:
         if not fate.running:
             # The service died before the harness could join its network namespace.
             return HarnessRun(lines=(), timed_out=False, budget_s=budget, fate=fate)
-        harness = self._create(
-            harness_options(
-                image=self.harness_image,
-                candidate_id=self.candidate.id,
-                args=args,
-                env=env,
-                run_id=self.run_id,
-            )
+        options = harness_options(
+            image=self.harness_image,
+            candidate_id=self.candidate.id,
+            args=args,
+            env=env,
+            run_id=self.run_id,
         )
+        with uninterrupted():
+            harness = self._create(options)
         try:
-            harness.start()
+            if not self._start_harness(harness):
+                return HarnessRun(lines=(), timed_out=False, budget_s=budget, fate=self.fate())
             timed_out = self._wait(harness, budget=budget)
             lines = self._results(harness)
         finally:
             with contextlib.suppress(*DOCKER_ERRORS):
                 harness.remove(force=True)
         return HarnessRun(lines=lines, timed_out=timed_out, budget_s=budget, fate=self.fate())
+
+    def _start_harness(self, harness: Any) -> bool:
+        """Start the harness; False if the service died first (its namespace is gone)."""
+        try:
+            harness.start()
+        except docker.errors.APIError:
+            if not self.fate().running:
+                return False
+            raise
+        return True
 
     def _create(self, options: dict[str, Any]) -> Any:
         try:
@@ -332,20 +361,21 @@ class DockerSandbox:
         remove_leftovers(self.client)
         run_id = uuid.uuid4().hex[:12]
         try:
-            volume = self.client.volumes.create(
-                name=f"ledger-grader-{run_id}", labels=labels(run_id=run_id, role="data")
-            )
             env = service_env(port=SERVICE_PORT, data_dir="/data", admin_token=request.admin_token)
-            candidate = self.client.containers.create(
-                **candidate_options(
-                    image=self.runtime_image,
-                    root=root,
-                    volume=volume.name,
-                    env=env,
-                    limits=self.limits,
-                    run_id=run_id,
+            with uninterrupted():
+                volume = self.client.volumes.create(
+                    name=f"ledger-grader-{run_id}", labels=labels(run_id=run_id, role="data")
                 )
-            )
+                candidate = self.client.containers.create(
+                    **candidate_options(
+                        image=self.runtime_image,
+                        root=root,
+                        volume=volume.name,
+                        env=env,
+                        limits=self.limits,
+                        run_id=run_id,
+                    )
+                )
             candidate.start()
             progress("service container started")
             yield DockerSession(
