@@ -26,8 +26,10 @@ MIB = 1024 * 1024
 
 def readiness(submission: str, **limits: Any) -> tuple[Any, float]:
     """Grade only the readiness check; return it and the wall time the grade took."""
-    options = GradeOptions(only=("reliability.service",), limits=Limits(**{**FAST.__dict__, **limits})
-                           if limits else FAST)
+    options = GradeOptions(
+        only=("reliability.service",),
+        limits=Limits(**{**FAST.__dict__, **limits}) if limits else FAST,
+    )
     started = time.monotonic()
     outcome = grade(str(SUBMISSIONS / submission), options=options, progress=lambda message: None)
     check = next(c for c in outcome.card.checks if c.id == "reliability.service.ready")
@@ -126,8 +128,17 @@ def test_sigint_leaves_no_container_or_volume(
 ) -> None:
     before = managed(docker_client)
     process = subprocess.Popen(
-        [sys.executable, "-m", "grader", "grade", str(SUBMISSIONS / "never_ready"), "--format", "json",
-         "--out", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            str(SUBMISSIONS / "never_ready"),
+            "--format",
+            "json",
+            "--out",
+            str(tmp_path),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
