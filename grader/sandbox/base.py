@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -112,3 +114,42 @@ class Sandbox(Protocol):
 def tail(text: str, *, lines: int = 40, chars: int = 4000) -> str:
     """The end of a log, bounded both ways."""
     return "\n".join(text.splitlines()[-lines:])[-chars:]
+
+
+class SuiteTicker:
+    """Turns the harness's growing output into a status line every few seconds."""
+
+    def __init__(self, progress: Progress, *, every_s: float = 5.0) -> None:
+        self.progress = progress
+        self.every_s = every_s
+        self.last_emit = time.monotonic()
+        self.last_line = ""
+
+    def due(self) -> bool:
+        return time.monotonic() - self.last_emit >= self.every_s
+
+    def update(self, lines: tuple[str, ...] | list[str]) -> None:
+        """Report how far the suite got, if something changed since the last report."""
+        self.last_emit = time.monotonic()
+        line = suite_status(lines)
+        if line and line != self.last_line:
+            self.last_line = line
+            self.progress(line)
+
+
+def suite_status(lines: tuple[str, ...] | list[str]) -> str:
+    """`hidden suite: 120/205 tests done, 3 not passing` from the harness's JSON lines."""
+    total, done, bad, waiting = 0, 0, 0, True
+    for line in lines:
+        if '"type": "ready"' in line:
+            waiting = False
+        elif '"type": "collected"' in line:
+            total = int(json.loads(line).get("count", 0))
+        elif '"type": "test"' in line:
+            done += 1
+            bad += '"outcome": "passed"' not in line and '"outcome": "skipped"' not in line
+    if waiting:
+        return "waiting for the service to answer /readyz"
+    if not total:
+        return "hidden suite: collecting tests"
+    return f"hidden suite: {done}/{total} tests done, {bad} not passing"

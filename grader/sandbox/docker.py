@@ -35,6 +35,7 @@ from grader.sandbox.base import (
     Limits,
     Progress,
     SuiteRequest,
+    SuiteTicker,
     harness_args,
     harness_env,
     service_env,
@@ -258,6 +259,7 @@ class DockerSession:
     def _wait(self, harness: Any, *, budget: float) -> bool:
         """Wait for the harness, relaying the service log to it; True if it overran its budget."""
         deadline = time.monotonic() + budget
+        ticker = SuiteTicker(self.progress)
         stop = threading.Event()
         relay = threading.Thread(target=self._relay_logs, args=(harness, stop), daemon=True)
         relay.start()
@@ -270,6 +272,8 @@ class DockerSession:
                     # No point waiting out the readiness budget for a service that is gone.
                     harness.kill()
                     return False
+                if ticker.due():
+                    ticker.update(self._results(harness))
                 time.sleep(0.5)
             with contextlib.suppress(*DOCKER_ERRORS):
                 harness.kill()

@@ -28,6 +28,7 @@ from grader.sandbox.base import (
     Limits,
     Progress,
     SuiteRequest,
+    SuiteTicker,
     harness_args,
     harness_env,
     service_env,
@@ -107,6 +108,7 @@ class LocalSession:
     harness_root: Path
     port: int
     limits: Limits
+    progress: Progress
 
     def fate(self) -> ServiceFate:
         code = self.service.poll()
@@ -149,7 +151,13 @@ class LocalSession:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        timed_out = _wait_harness(harness, service=self.service, results=results, budget=budget)
+        timed_out = _wait_harness(
+            harness,
+            service=self.service,
+            results=results,
+            budget=budget,
+            ticker=SuiteTicker(self.progress),
+        )
         lines = tuple(results.read_text(errors="replace").splitlines()) if results.exists() else ()
         return HarnessRun(lines=lines, timed_out=timed_out, budget_s=budget, fate=self.fate())
 
@@ -160,6 +168,7 @@ def _wait_harness(
     service: subprocess.Popen[bytes],
     results: Path,
     budget: float,
+    ticker: SuiteTicker,
 ) -> bool:
     deadline = time.monotonic() + budget
     try:
@@ -168,6 +177,8 @@ def _wait_harness(
                 return False
             if service.poll() is not None and '"type": "ready"' not in _read(results):
                 return False
+            if ticker.due():
+                ticker.update(_read(results).splitlines())
             time.sleep(0.2)
         return True
     finally:
@@ -245,6 +256,7 @@ class LocalSandbox:
                     harness_root=stage_harness(workdir),
                     port=port,
                     limits=self.limits,
+                    progress=progress,
                 )
             finally:
                 _kill_group(service)
