@@ -1,0 +1,69 @@
+"""Accounts of a tenant: creation, lookup and keyset listing."""
+
+import sqlite3
+from dataclasses import dataclass
+
+from app.db import MAX_INT64, Connection, new_id, now
+from app.pagination import Slice, slice_rows
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An account with its current balance in minor units."""
+
+    id: str
+    tenant_id: str
+    name: str
+    currency: str
+    balance: int
+    created_at: str
+
+
+def _account(row: sqlite3.Row) -> Account:
+    return Account(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        name=row["name"],
+        currency=row["currency"],
+        balance=row["balance"],
+        created_at=row["created_at"],
+    )
+
+
+def create_account(conn: Connection, *, tenant_id: str, name: str, currency: str) -> Account:
+    """Insert a new, empty account for the tenant."""
+    account = Account(
+        id=new_id("acc"),
+        tenant_id=tenant_id,
+        name=name,
+        currency=currency,
+        balance=0,
+        created_at=now(),
+    )
+    conn.execute(
+        "INSERT INTO accounts (id, tenant_id, name, currency, balance, created_at)"
+        " VALUES (?, ?, ?, ?, 0, ?)",
+        (account.id, tenant_id, name, currency, account.created_at),
+    )
+    return account
+
+
+def find_account(conn: Connection, *, account_id: str) -> Account | None:
+    """The account with this id, if any."""
+    row = conn.execute(
+        "SELECT id, tenant_id, name, currency, balance, created_at FROM accounts WHERE id = ?",
+        (account_id,),
+    ).fetchone()
+    return None if row is None else _account(row)
+
+
+def list_accounts(
+    conn: Connection, *, tenant_id: str, before_seq: int | None, limit: int
+) -> Slice[Account]:
+    """The tenant's accounts, newest first, strictly older than ``before_seq`` when given."""
+    rows = conn.execute(
+        "SELECT seq, id, tenant_id, name, currency, balance, created_at FROM accounts"
+        " WHERE tenant_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+        (tenant_id, MAX_INT64 if before_seq is None else before_seq, limit + 1),
+    ).fetchall()
+    return slice_rows(rows, limit, _account)
