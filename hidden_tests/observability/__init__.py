@@ -1,0 +1,1 @@
+"""Hidden observability tests."""

@@ -1,0 +1,1 @@
+"""Hidden properties tests."""

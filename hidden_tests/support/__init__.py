@@ -1,0 +1,1 @@
+"""Helpers shared by the hidden test suites (client, tenants, problem assertions, logs, metrics)."""
