@@ -18,6 +18,7 @@ IGNORED = shutil.ignore_patterns(".venv", "data", "__pycache__", ".pytest_cache"
 def copy_of(source: Path, tmp_path: Path) -> Path:
     """A scratch copy, so nothing a run writes lands in the repository."""
     target = tmp_path / source.name
+    target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(source, target, ignore=IGNORED)
     return target
 
@@ -59,9 +60,10 @@ def test_reference_tests_pass_with_high_branch_coverage(tmp_path: Path) -> None:
         requirements=REFERENCE_DIR / "requirements-dev.txt",
         progress=lambda message: None,
     )
-    reference = copy_of(REFERENCE_DIR, tmp_path)
-    (reference.parent / "exercise").mkdir()
-    shutil.copy(OPENAPI_PATH, reference.parent / "exercise" / "openapi.yaml")
+    # The reference's tests read the contract at ../../exercise/openapi.yaml, as in the repo.
+    reference = copy_of(REFERENCE_DIR, tmp_path / "hidden_tests")
+    (tmp_path / "exercise").mkdir()
+    shutil.copy(OPENAPI_PATH, tmp_path / "exercise" / "openapi.yaml")
     tests = run(
         [str(python), "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=reference,

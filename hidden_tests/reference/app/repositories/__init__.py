@@ -1,0 +1,1 @@
+"""Data access: plain functions with keyword-only arguments over a sqlite3 connection."""

@@ -1,0 +1,1 @@
+"""Pydantic request (``*Create``) and response (``*Public``) models, one module per resource."""
