@@ -171,6 +171,10 @@ def grade_command(
             pass_mark=pass_mark,
             base_ref=base_ref,
         )
+        if runner == "local":
+            from grader.sandbox.local import WARNING
+
+            err_console.print(f"[bold yellow]Warning:[/bold yellow] {WARNING}", soft_wrap=True)
         outcome = grade(submission, options=options, progress=status_printer(verbose))
         for path in write_reports(outcome, formats=chosen, out=out):
             err_console.print(f"wrote {escape(str(path))}")

@@ -219,7 +219,7 @@ class LocalSandbox:
     def session(
         self, root: Path, request: SuiteRequest, progress: Progress
     ) -> Iterator[LocalSession]:
-        progress(WARNING)
+        progress("  local runner: not a sandbox")
         runtime_python = ensure_venv(
             role="runtime", requirements=EXERCISE_DIR / "requirements.txt", progress=progress
         )

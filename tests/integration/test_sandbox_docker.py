@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
+from grader.errors import InfrastructureError
 from grader.model import Status
 from grader.pipeline import GradeOptions, grade
 from grader.sandbox.base import Limits, SuiteRequest
 from grader.sandbox.docker import LABEL, DockerSandbox
+from grader.scoring import Outcome
 
 pytestmark = pytest.mark.docker
 
@@ -154,4 +156,35 @@ def test_sigint_leaves_no_container_or_volume(
             process.kill()
     assert process.returncode == 130, stderr
     assert b"Traceback" not in stderr
+    assert managed(docker_client) == before
+
+
+def test_a_hanging_service_is_cut_off_at_the_suite_budget(grader_images: Any) -> None:
+    options = GradeOptions(only=("security.auth",), limits=Limits(startup_s=8, suite_s=12))
+    started = time.monotonic()
+    outcome = grade(str(SUBMISSIONS / "hangs"), options=options, progress=lambda message: None)
+    seconds = time.monotonic() - started
+    assert seconds < 8 + 12 + 30
+    not_run = [c for c in outcome.card.checks if "budget" in c.message]
+    assert not_run, [c.message for c in outcome.card.checks]
+    assert all(c.status is Status.FAILED for c in not_run)
+    assert outcome.card.status is Outcome.GRADED
+
+
+def test_an_infrastructure_fault_is_an_error_and_leaves_nothing(
+    docker_client: Any, grader_images: dict[str, Any]
+) -> None:
+    before = managed(docker_client)
+    sandbox = DockerSandbox(
+        docker_client,
+        runtime_image=grader_images["runtime"].tag,
+        harness_image="ledger-grader/harness:does-not-exist",
+        limits=FAST,
+    )
+    request = SuiteRequest()
+    with (
+        pytest.raises(InfrastructureError, match="create a container"),
+        sandbox.session(SUBMISSIONS / "probe", request, lambda message: None) as session,
+    ):
+        session.run_harness(request)
     assert managed(docker_client) == before

@@ -15,19 +15,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-HIDDEN = ROOT / "hidden_tests"
-RUBRIC = HIDDEN / "rubric.toml"
-SKILLS = {
-    "api_design",
-    "data",
-    "code_quality",
-    "performance",
-    "observability",
-    "security",
-    "reliability",
-    "collaboration",
-}
+from grader.paths import HIDDEN_TESTS_DIR as HIDDEN
+from grader.paths import RUBRIC_PATH as RUBRIC
+from grader.rubric import SKILLS
+
 CHECK_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 HARNESS_CHECKS = {"reliability.service.ready"}
 
@@ -75,7 +66,7 @@ def _markers() -> dict[str, list[str]]:
                         ids.append(arg.value)
                     else:
                         ids.append("<not a string literal>")
-            found[f"{path.relative_to(ROOT)}::{node.name}"] = ids
+            found[f"{path.relative_to(HIDDEN.parent)}::{node.name}"] = ids
     return found
 
 
@@ -83,7 +74,7 @@ def test_rubric_parses_with_known_schema() -> None:
     rubric = _rubric()
     assert rubric["schema_version"] == 1
     assert rubric["bands"]["strong"] > rubric["bands"]["meets"] > 0
-    assert set(rubric["skills"]) == SKILLS
+    assert set(rubric["skills"]) == set(SKILLS)
     for name, skill in rubric["skills"].items():
         assert skill["title"] and skill["requirement"], name
         assert isinstance(skill["weight"], int | float) and skill["weight"] > 0, name

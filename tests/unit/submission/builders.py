@@ -31,7 +31,11 @@ def run_git(*args: str, cwd: Path) -> str:
     """Run git for a test's own setup and return its stdout."""
     done = subprocess.run(
         ["git", "-c", "init.defaultBranch=main", "-c", "protocol.file.allow=always", *args],
-        cwd=cwd, env={**os.environ, **GIT_ENV}, capture_output=True, text=True, check=True,
+        cwd=cwd,
+        env={**os.environ, **GIT_ENV},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return done.stdout.strip()
 

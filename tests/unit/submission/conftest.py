@@ -32,8 +32,9 @@ def repo(tmp_path: Path) -> Path:
     write_files(root, {"README.md": "# Ledger\n", "src/ledger/__init__.py": ""})
     run_git("add", "-A", cwd=root)
     run_git("commit", "-q", "-m", "Start the ledger", cwd=root)
-    write_files(root, {"src/ledger/app.py": "def main():\n    return 42\n",
-                       "run.sh*": PROJECT["run.sh*"]})
+    write_files(
+        root, {"src/ledger/app.py": "def main():\n    return 42\n", "run.sh*": PROJECT["run.sh*"]}
+    )
     run_git("add", "-A", cwd=root)
     run_git("commit", "-q", "-m", "Add the app\n\nWith a body that is not the subject.", cwd=root)
     run_git("tag", "v1", cwd=root)

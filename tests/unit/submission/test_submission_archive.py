@@ -35,12 +35,17 @@ def write(path: Path, data: bytes) -> str:
 
 
 def test_tar_gz_with_a_single_top_folder_is_stripped(tmp_path: Path, workdir: Path) -> None:
-    spec = write(tmp_path / "sub.tar.gz", tar_bytes([
-        tar_special("project", tarfile.DIRTYPE),
-        tar_file("project/README.md", b"hi\n"),
-        tar_file("./project/bin/run", b"#!/bin/sh\n", mode=0o755),
-        tar_file("project/.git/config", b"[core]\n"),
-    ]))
+    spec = write(
+        tmp_path / "sub.tar.gz",
+        tar_bytes(
+            [
+                tar_special("project", tarfile.DIRTYPE),
+                tar_file("project/README.md", b"hi\n"),
+                tar_file("./project/bin/run", b"#!/bin/sh\n", mode=0o755),
+                tar_file("project/.git/config", b"[core]\n"),
+            ]
+        ),
+    )
 
     sub = load_submission(spec, workdir=workdir)
 
@@ -56,8 +61,10 @@ def test_tar_gz_with_a_single_top_folder_is_stripped(tmp_path: Path, workdir: Pa
 
 
 def test_plain_tar_with_several_top_entries_is_kept_whole(tmp_path: Path, workdir: Path) -> None:
-    spec = write(tmp_path / "sub.tar", tar_bytes(
-        [tar_file("a/x.py", b"1"), tar_file("b.py", b"2")], gz=False))
+    spec = write(
+        tmp_path / "sub.tar",
+        tar_bytes([tar_file("a/x.py", b"1"), tar_file("b.py", b"2")], gz=False),
+    )
 
     sub = load_submission(spec, workdir=workdir)
 
@@ -65,12 +72,17 @@ def test_plain_tar_with_several_top_entries_is_kept_whole(tmp_path: Path, workdi
 
 
 def test_zip_keeps_exec_bits_and_strips_the_top_folder(tmp_path: Path, workdir: Path) -> None:
-    spec = write(tmp_path / "Sub.ZIP", zip_bytes([
-        ("proj/", b""),
-        (zip_info("proj/run.sh", stat.S_IFREG | 0o755), b"#!/bin/sh\n"),
-        (zip_info("proj/src/app.py", stat.S_IFREG | 0o600), b"print()\n"),
-        ("proj\\docs\\notes.txt", b"windows separators\n"),
-    ]))
+    spec = write(
+        tmp_path / "Sub.ZIP",
+        zip_bytes(
+            [
+                ("proj/", b""),
+                (zip_info("proj/run.sh", stat.S_IFREG | 0o755), b"#!/bin/sh\n"),
+                (zip_info("proj/src/app.py", stat.S_IFREG | 0o600), b"print()\n"),
+                ("proj\\docs\\notes.txt", b"windows separators\n"),
+            ]
+        ),
+    )
 
     sub = load_submission(spec, workdir=workdir)
 
@@ -89,12 +101,18 @@ ZipMembers = list[tuple[str | zipfile.ZipInfo, bytes]]
 HOSTILE_TARS: dict[str, tuple[TarMembers, str]] = {
     "absolute": ([tar_file("/etc/cron.d/evil")], "'/etc/cron.d/evil' has an absolute path"),
     "dotdot": ([tar_file("project/../../escape.txt")], "'project/../../escape.txt' has a '..'"),
-    "symlink": ([tar_special("passwd", tarfile.SYMTYPE, linkname="/etc/passwd")],
-                "'passwd': is a symlink to '/etc/passwd'; links are not accepted"),
-    "inner symlink": ([tar_file("a.py"), tar_special("b.py", tarfile.SYMTYPE, linkname="a.py")],
-                      "'b.py': is a symlink"),
-    "hardlink": ([tar_file("a.py"), tar_special("h", tarfile.LNKTYPE, linkname="/etc/shadow")],
-                 "'h': is a hard link"),
+    "symlink": (
+        [tar_special("passwd", tarfile.SYMTYPE, linkname="/etc/passwd")],
+        "'passwd': is a symlink to '/etc/passwd'; links are not accepted",
+    ),
+    "inner symlink": (
+        [tar_file("a.py"), tar_special("b.py", tarfile.SYMTYPE, linkname="a.py")],
+        "'b.py': is a symlink",
+    ),
+    "hardlink": (
+        [tar_file("a.py"), tar_special("h", tarfile.LNKTYPE, linkname="/etc/shadow")],
+        "'h': is a hard link",
+    ),
     "chardev": ([tar_special("dev/null", tarfile.CHRTYPE)], "'dev/null': is a device or fifo"),
     "fifo": ([tar_special("p", tarfile.FIFOTYPE)], "'p': is a device or fifo"),
     "duplicate": ([tar_file("a.py", b"1"), tar_file("a.py", b"2")], "'a.py': duplicates"),
@@ -118,8 +136,10 @@ HOSTILE_ZIPS: dict[str, tuple[ZipMembers, str]] = {
     "absolute": ([("/abs.txt", b"x")], "'/abs.txt' has an absolute path"),
     "dotdot": ([("../escape.txt", b"x")], "'../escape.txt' has a '..'"),
     "backslash dotdot": ([("..\\escape.txt", b"x")], "has a '..'"),
-    "symlink": ([(zip_info("passwd", stat.S_IFLNK | 0o777), b"/etc/passwd")],
-                "'passwd': is a symlink; links are not accepted"),
+    "symlink": (
+        [(zip_info("passwd", stat.S_IFLNK | 0o777), b"/etc/passwd")],
+        "'passwd': is a symlink; links are not accepted",
+    ),
     "fifo": ([(zip_info("p", stat.S_IFIFO | 0o644), b"")], "'p': is a device"),
     "duplicate": ([("a.py", b"1"), ("a.py", b"2")], "'a.py': duplicates"),
 }
@@ -198,8 +218,11 @@ def test_bzip2_zip_members_are_refused(tmp_path: Path, workdir: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "data"),
-    [("fake.tar.gz", b"plain text, not gzip"), ("fake.zip", b"PK but not really"),
-     ("trunc.tgz", tar_bytes([tar_file("a.txt", random.Random(0).randbytes(100_000))])[:5000])],
+    [
+        ("fake.tar.gz", b"plain text, not gzip"),
+        ("fake.zip", b"PK but not really"),
+        ("trunc.tgz", tar_bytes([tar_file("a.txt", random.Random(0).randbytes(100_000))])[:5000]),
+    ],
     ids=["not gzip", "not zip", "truncated"],
 )
 def test_corrupt_archives_are_rejected(

@@ -84,8 +84,14 @@ def test_hostile_repo_config_is_never_obeyed(repo: Path, tmp_path: Path, workdir
     evil = tmp_path / "evil.sh"
     evil.write_text(f"#!/bin/sh\ntouch {marker}\n")
     evil.chmod(0o755)
-    for key in ("core.fsmonitor", "gpg.program", "core.pager", "core.sshCommand",
-                "diff.external", "uploadpack.packObjectsHook"):
+    for key in (
+        "core.fsmonitor",
+        "gpg.program",
+        "core.pager",
+        "core.sshCommand",
+        "diff.external",
+        "uploadpack.packObjectsHook",
+    ):
         run_git("config", key, str(evil), cwd=repo)
     run_git("config", "log.showSignature", "true", cwd=repo)
     hooks = repo / ".git" / "hooks"

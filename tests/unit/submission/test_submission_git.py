@@ -19,8 +19,12 @@ def test_local_ref_is_exported_with_its_history(repo: Path, workdir: Path) -> No
 
     assert sub.kind == "git"
     assert sub.source == str(repo)
-    assert sorted(snapshot_files(sub.root)) == ["README.md", "run.sh", "src/ledger/__init__.py",
-                                                "src/ledger/app.py"]
+    assert sorted(snapshot_files(sub.root)) == [
+        "README.md",
+        "run.sh",
+        "src/ledger/__init__.py",
+        "src/ledger/app.py",
+    ]
     assert stat.S_IMODE((sub.root / "run.sh").stat().st_mode) == 0o755
     assert stat.S_IMODE((sub.root / "README.md").stat().st_mode) == 0o644
     assert sub.skipped == ()
@@ -146,11 +150,14 @@ def test_history_is_capped_to_the_newest_commits(
 
 
 def test_export_attributes_cannot_hide_or_rewrite_files(repo: Path, workdir: Path) -> None:
-    write_files(repo, {
-        ".gitattributes": "hidden.txt export-ignore\nsubst.txt export-subst\n",
-        "hidden.txt": "still graded\n",
-        "subst.txt": "$Format:%H$\n",
-    })
+    write_files(
+        repo,
+        {
+            ".gitattributes": "hidden.txt export-ignore\nsubst.txt export-subst\n",
+            "hidden.txt": "still graded\n",
+            "subst.txt": "$Format:%H$\n",
+        },
+    )
     run_git("add", "-A", cwd=repo)
     run_git("commit", "-q", "-m", "Attributes", cwd=repo)
 
@@ -176,9 +183,7 @@ def test_committed_symlink_inside_is_skipped(repo: Path, workdir: Path) -> None:
 
 
 @pytest.mark.parametrize("target", ["/etc/passwd", "../../outside", "../src/../../x"])
-def test_committed_symlink_outside_is_rejected(
-    repo: Path, workdir: Path, target: str
-) -> None:
+def test_committed_symlink_outside_is_rejected(repo: Path, workdir: Path, target: str) -> None:
     (repo / "src" / "evil").symlink_to(target)
     run_git("add", "-A", cwd=repo)
     run_git("commit", "-q", "-m", "Evil link", cwd=repo)
@@ -229,8 +234,7 @@ def test_slow_git_is_cut_off_at_the_timeout(
     monkeypatch.setenv("GIT_SSH_COMMAND", str(fake_ssh))
 
     with rejected("git clone did not finish within 0.5 s") as caught:
-        load_submission("ssh://git@example.invalid/repo.git@main", workdir=workdir,
-                        git_timeout=0.5)
+        load_submission("ssh://git@example.invalid/repo.git@main", workdir=workdir, git_timeout=0.5)
 
     assert "password prompt" in caught.value.tip
     assert not _running(int(pid_file.read_text()))

@@ -20,17 +20,32 @@ def test_same_content_same_hash_across_kinds(
     project: Path, repo: Path, tmp_path: Path, workdir: Path
 ) -> None:
     tgz = tmp_path / "sub.tgz"
-    tgz.write_bytes(tar_bytes([
-        tar_file(f"ledger-main/{name.rstrip('*')}", _as_bytes(content),
-                 mode=0o775 if name.endswith("*") else 0o664)
-        for name, content in PROJECT.items()
-    ]))
+    tgz.write_bytes(
+        tar_bytes(
+            [
+                tar_file(
+                    f"ledger-main/{name.rstrip('*')}",
+                    _as_bytes(content),
+                    mode=0o775 if name.endswith("*") else 0o664,
+                )
+                for name, content in PROJECT.items()
+            ]
+        )
+    )
     flat_zip = tmp_path / "sub.zip"
-    flat_zip.write_bytes(zip_bytes([
-        (zip_info(name.rstrip("*"), stat.S_IFREG | (0o755 if name.endswith("*") else 0o644)),
-         _as_bytes(content))
-        for name, content in PROJECT.items()
-    ]))
+    flat_zip.write_bytes(
+        zip_bytes(
+            [
+                (
+                    zip_info(
+                        name.rstrip("*"), stat.S_IFREG | (0o755 if name.endswith("*") else 0o644)
+                    ),
+                    _as_bytes(content),
+                )
+                for name, content in PROJECT.items()
+            ]
+        )
+    )
     bare = tmp_path / "remote.git"
     run_git("clone", "-q", "--bare", str(repo), str(bare), cwd=tmp_path)
 
@@ -47,8 +62,9 @@ def test_same_content_same_hash_across_kinds(
     assert len(set(hashes.values())) == 1, hashes
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", hashes["git ref"])
     assert {sub.file_count for sub in subs.values()} == {len(PROJECT)}
-    assert {sub.total_bytes for sub in subs.values()} == {sum(map(len, map(_as_bytes,
-                                                                         PROJECT.values())))}
+    assert {sub.total_bytes for sub in subs.values()} == {
+        sum(map(len, map(_as_bytes, PROJECT.values())))
+    }
 
 
 def _hash_of(tmp_path: Path, name: str, members: list[tuple[str, bytes, int]]) -> str:
@@ -73,7 +89,8 @@ def test_directory_entries_do_not_change_the_hash(tmp_path: Path) -> None:
     with_dirs = tmp_path / "dirs.tar"
     info = tarfile.TarInfo("b")
     info.type = tarfile.DIRTYPE
-    with_dirs.write_bytes(tar_bytes([(info, None), tar_file("a.py", b"1"),
-                                     tar_file("b/c.py", b"2")], gz=False))
+    with_dirs.write_bytes(
+        tar_bytes([(info, None), tar_file("a.py", b"1"), tar_file("b/c.py", b"2")], gz=False)
+    )
     plain = _hash_of(tmp_path, "plain", [("a.py", b"1", 0o644), ("b/c.py", b"2", 0o644)])
     assert load_submission(str(with_dirs), workdir=tmp_path / "work").tree_hash == plain

@@ -16,8 +16,10 @@ from grader.submission import parse_spec
         ("git@github.com:org/repo.git@main", ("git@github.com:org/repo.git", "main")),
         ("ssh://git@host/repo", ("ssh://git@host/repo", None)),
         ("ssh://git@host/repo@v1", ("ssh://git@host/repo", "v1")),
-        ("ssh://git@host:2222/org/repo.git@release/2.0", ("ssh://git@host:2222/org/repo.git",
-                                                          "release/2.0")),
+        (
+            "ssh://git@host:2222/org/repo.git@release/2.0",
+            ("ssh://git@host:2222/org/repo.git", "release/2.0"),
+        ),
         ("https://user:tok@host/r.git@feature/x", ("https://user:tok@host/r.git", "feature/x")),
         ("https://host/r.git@HEAD~2", ("https://host/r.git", "HEAD~2")),
         ("file:///srv/repo.git@0123abcd", ("file:///srv/repo.git", "0123abcd")),
