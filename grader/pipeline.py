@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from grader.checks.hidden_suite import suite_outcome
+from grader.errors import UsageError
 from grader.model import ImageInfo, PhaseTiming
 from grader.paths import HIDDEN_TESTS_DIR, RUBRIC_PATH
 from grader.provenance import Provenance
@@ -64,8 +65,6 @@ class PhaseClock:
 
 def validate_only(only: tuple[str, ...]) -> tuple[str, ...]:
     """`--only` accepts skill ids or check-id prefixes; unknown skills are a usage error."""
-    from grader.errors import UsageError
-
     for part in only:
         if part.split(".")[0] not in SKILLS:
             raise UsageError(
