@@ -26,20 +26,6 @@ from grader.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.docker
 
-# Until exercise/requirements.txt lands, the runtime image is built from these pins (the
-# exercise's packages; pip resolves their dependencies into the wheelhouse).
-FALLBACK_EXERCISE_PINS = """\
-fastapi==0.165.0
-uvicorn==0.54.0
-pydantic==2.14.4
-prometheus-client==0.26.0
-python-json-logger==4.2.0
-pytest==9.2.0
-httpx==0.28.1
-hypothesis==6.170.17
-coverage==7.17.5
-"""
-
 RUNTIME_PROBE = """
 import json, os, pathlib, sys
 import fastapi, uvicorn, prometheus_client, pythonjsonlogger
@@ -76,24 +62,9 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def image_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The checkout, or an overlay of it with the fallback pins while exercise/ lacks them."""
-    if (PROJECT_ROOT / "exercise" / "requirements.txt").is_file():
-        return PROJECT_ROOT
-    root = tmp_path_factory.mktemp("image-root")
-    (root / "exercise").mkdir()
-    (root / "grader").mkdir()
-    for name in (
-        "docker",
-        "hidden_tests",
-        "grader/__init__.py",
-        "grader/harness",
-        "exercise/openapi.yaml",
-    ):
-        if (PROJECT_ROOT / name).exists():
-            (root / name).symlink_to(PROJECT_ROOT / name)
-    (root / "exercise" / "requirements.txt").write_text(FALLBACK_EXERCISE_PINS)
-    return root
+def image_root() -> Path:
+    """The checkout the images are built from."""
+    return PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")
