@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from grader.harness.plugin import selected
 from grader.model import CheckResult, Status
 from grader.rubric import Check, Rubric
 
@@ -69,13 +70,6 @@ def parse_lines(lines: Iterable[str]) -> tuple[list[dict[str, Any]], list[str]]:
     return records, problems
 
 
-def selected(check: Check, only: tuple[str, ...]) -> bool:
-    """Whether `--only` keeps this check (skill ids or check-id prefixes)."""
-    if not only:
-        return True
-    return any(part in (check.skill, check.id) or check.id.startswith(part + ".") for part in only)
-
-
 def readiness_result(check: Check, ready: dict[str, Any] | None, run: HarnessRun) -> CheckResult:
     """The grader's own readiness check, from the harness's first record."""
     ok = bool(ready and ready.get("ok"))
@@ -121,7 +115,9 @@ def suite_outcome(*, rubric: Rubric, run: HarnessRun, only: tuple[str, ...] = ()
         problems.append(f"the hidden suite's pytest exited with code {done.get('exit_code')}")
     for check in rubric.by_source("hidden"):
         # The readiness check is answered above, whatever source the rubric gives it.
-        if check.id == READY_CHECK or not selected(check, only):
+        # Check ids start with their skill (the rubric enforces it), so one prefix rule serves
+        # both skills and check ids, the same rule the harness uses to deselect tests.
+        if check.id == READY_CHECK or not selected(check.id, only):
             continue
         mine = [t for t in tests if t.get("check") == check.id]
         results.append(_hidden_result(check, mine, is_ready=is_ready, finished=finished, run=run))

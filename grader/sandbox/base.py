@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from grader.checks.hidden_suite import HarnessRun, ServiceFate
+from grader.checks.hidden_suite import HarnessRun, ServiceFate, parse_lines
 
 Progress = Callable[[str], None]
 
@@ -128,7 +127,7 @@ class SuiteTicker:
     def due(self) -> bool:
         return time.monotonic() - self.last_emit >= self.every_s
 
-    def update(self, lines: tuple[str, ...] | list[str]) -> None:
+    def update(self, lines: Sequence[str]) -> None:
         """Report how far the suite got, if something changed since the last report."""
         self.last_emit = time.monotonic()
         line = suite_status(lines)
@@ -137,19 +136,20 @@ class SuiteTicker:
             self.progress(line)
 
 
-def suite_status(lines: tuple[str, ...] | list[str]) -> str:
+def ready_reported(lines: Sequence[str]) -> bool:
+    """Whether the harness has written its readiness verdict yet."""
+    records, _ = parse_lines(lines)
+    return any(record.get("type") == "ready" for record in records)
+
+
+def suite_status(lines: Sequence[str]) -> str:
     """`hidden suite: 120/205 tests done, 3 not passing` from the harness's JSON lines."""
-    total, done, bad, waiting = 0, 0, 0, True
-    for line in lines:
-        if '"type": "ready"' in line:
-            waiting = False
-        elif '"type": "collected"' in line:
-            total = int(json.loads(line).get("count", 0))
-        elif '"type": "test"' in line:
-            done += 1
-            bad += '"outcome": "passed"' not in line and '"outcome": "skipped"' not in line
-    if waiting:
+    records, _ = parse_lines(lines)
+    if not any(record.get("type") == "ready" for record in records):
         return "waiting for the service to answer /readyz"
+    total = sum(int(r.get("count", 0)) for r in records if r.get("type") == "collected")
     if not total:
         return "hidden suite: collecting tests"
-    return f"hidden suite: {done}/{total} tests done, {bad} not passing"
+    tests = [r for r in records if r.get("type") == "test"]
+    bad = sum(r.get("outcome") not in ("passed", "skipped") for r in tests)
+    return f"hidden suite: {len(tests)}/{total} tests done, {bad} not passing"

@@ -38,6 +38,7 @@ from grader.sandbox.base import (
     SuiteTicker,
     harness_args,
     harness_env,
+    ready_reported,
     service_env,
     tail,
 )
@@ -187,7 +188,8 @@ class DockerSession:
             running=running,
             exit_code=None if running else state.get("ExitCode"),
             oom_killed=bool(state.get("OOMKilled")),
-            log_tail=tail(self.service_log(stderr=True)),
+            # Only a stopped service needs explaining; the wait loop calls this twice a second.
+            log_tail="" if running else tail(self.service_log(stderr=True)),
         )
 
     def service_log(self, *, stderr: bool = False) -> str:
@@ -294,7 +296,7 @@ class DockerSession:
                 harness.put_archive("/results", _tar_of({"service.log": log}))
 
     def _ready_reported(self, harness: Any) -> bool:
-        return any('"type": "ready"' in line for line in self._results(harness))
+        return ready_reported(self._results(harness))
 
     def _results(self, harness: Any) -> tuple[str, ...]:
         try:

@@ -31,6 +31,7 @@ from grader.sandbox.base import (
     SuiteTicker,
     harness_args,
     harness_env,
+    ready_reported,
     service_env,
     tail,
 )
@@ -175,7 +176,7 @@ def _wait_harness(
         while time.monotonic() < deadline:
             if harness.poll() is not None:
                 return False
-            if service.poll() is not None and '"type": "ready"' not in _read(results):
+            if service.poll() is not None and not ready_reported(_read(results).splitlines()):
                 return False
             if ticker.due():
                 ticker.update(_read(results).splitlines())
