@@ -23,6 +23,9 @@ SKILLS = (
 )
 
 
+Source = Literal["hidden", "harness", "static", "git", "candidate_tests", "review", "notes"]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -45,7 +48,7 @@ class Check(_Strict):
     hint: str = Field(min_length=1)
     reviewer_note: str = ""
     scoring: Literal["all", "fraction"] = "all"
-    source: str = "hidden"
+    source: Source = "hidden"
 
 
 class Bands(_Strict):

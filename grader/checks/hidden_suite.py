@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from grader.checks.base import StageOutcome
+from grader.checks.base import check_result as _result
 from grader.harness.plugin import selected
 from grader.model import CheckResult, Status
 from grader.rubric import Check, Rubric
@@ -44,14 +46,6 @@ class HarnessRun:
     fate: ServiceFate
 
 
-@dataclass(frozen=True, slots=True)
-class SuiteOutcome:
-    """Check results plus grader-side problems (each one makes the whole grade an `error`)."""
-
-    checks: tuple[CheckResult, ...]
-    problems: tuple[str, ...]
-
-
 def parse_lines(lines: Iterable[str]) -> tuple[list[dict[str, Any]], list[str]]:
     """Decode JSON lines; a malformed line is a grader problem, never a crash."""
     records: list[dict[str, Any]] = []
@@ -84,7 +78,7 @@ def readiness_result(check: Check, ready: dict[str, Any] | None, run: HarnessRun
     return _result(check, Status.FAILED, message=message, evidence=evidence, duration=seconds)
 
 
-def suite_outcome(*, rubric: Rubric, run: HarnessRun, only: tuple[str, ...] = ()) -> SuiteOutcome:
+def suite_outcome(*, rubric: Rubric, run: HarnessRun, only: tuple[str, ...] = ()) -> StageOutcome:
     """Map harness records onto the rubric's hidden checks."""
     records, problems = parse_lines(run.lines)
     ready = next((r for r in records if r.get("type") == "ready"), None)
@@ -121,7 +115,7 @@ def suite_outcome(*, rubric: Rubric, run: HarnessRun, only: tuple[str, ...] = ()
             continue
         mine = [t for t in tests if t.get("check") == check.id]
         results.append(_hidden_result(check, mine, is_ready=is_ready, finished=finished, run=run))
-    return SuiteOutcome(checks=tuple(results), problems=tuple(problems))
+    return StageOutcome(checks=tuple(results), problems=tuple(problems))
 
 
 def _not_run(check: Check, *, is_ready: bool, finished: bool, run: HarnessRun) -> CheckResult:
@@ -188,27 +182,3 @@ def _evidence(test: dict[str, Any]) -> dict[str, Any]:
         "hypothesis_notes": test.get("notes") or [],
         "exchanges": test.get("exchanges") or [],
     }
-
-
-def _result(
-    check: Check,
-    status: Status,
-    *,
-    message: str = "",
-    evidence: tuple[dict[str, Any], ...] = (),
-    duration: float = 0.0,
-    points: float | None = None,
-) -> CheckResult:
-    if points is None:
-        points = check.points if status is Status.PASSED else 0.0
-    return CheckResult(
-        id=check.id,
-        skill=check.skill,
-        title=check.title,
-        status=status,
-        points=round(points, 4),
-        max_points=check.points,
-        message=message,
-        evidence=evidence,
-        duration_s=round(duration, 3),
-    )

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import ast
 import re
+import importlib
 import tomllib
 from collections import Counter
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from grader.paths import HIDDEN_TESTS_DIR as HIDDEN
 from grader.paths import RUBRIC_PATH as RUBRIC
-from grader.rubric import SKILLS
+from grader.rubric import SKILLS, Source
 
 CHECK_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 HARNESS_CHECKS = {"reliability.service.ready"}
@@ -92,9 +94,28 @@ def test_checks_are_well_formed_and_unique() -> None:
         assert cid.split(".")[0] == check["skill"], f"{cid}: id prefix must be its skill"
         assert isinstance(check["points"], int | float) and check["points"] > 0, cid
         assert check["scoring"] in {"all", "fraction"}, cid
-        assert check["source"] in {"hidden", "harness"}, cid
+        assert check["source"] in get_args(Source), cid
         for field in ("title", "hint", "reviewer_note"):
             assert isinstance(check.get(field), str) and check[field].strip(), f"{cid}: {field}"
+
+
+# The modules of grader/checks/ that answer each non-hidden source, by their CHECK_IDS.
+STAGE_MODULES = {
+    "static": ("static_code", "static_repo"),
+    "candidate_tests": ("candidate_tests",),
+    "git": ("git_hygiene",),
+    "review": ("review",),
+    "notes": ("notes",),
+}
+
+
+@pytest.mark.parametrize("source", sorted(STAGE_MODULES))
+def test_each_stage_answers_exactly_its_rubric_checks(source: str) -> None:
+    declared = {c["id"] for c in _rubric()["checks"] if c["source"] == source}
+    answered: set[str] = set()
+    for name in STAGE_MODULES[source]:
+        answered |= set(importlib.import_module(f"grader.checks.{name}").CHECK_IDS)
+    assert answered == declared
 
 
 def test_harness_checks() -> None:

@@ -15,7 +15,7 @@ RUNNING = ServiceFate(running=True)
 EXCHANGE = {"method": "POST", "path": "/transfers", "status": 500}
 
 
-def make_rubric(*, ready_source: str = "grader") -> Rubric:
+def make_rubric(*, ready_source: str = "harness") -> Rubric:
     def check(check_id: str, points: float, **extra: str) -> dict[str, Any]:
         skill = check_id.partition(".")[0]
         hint = f"Make {check_id} pass."
