@@ -51,6 +51,14 @@ class Check(_Strict):
     source: Source = "hidden"
 
 
+class HumanDimension(_Strict):
+    """One dimension of the human rubric: what to read and what each score 0-4 means."""
+
+    title: str = Field(min_length=1)
+    read: str = Field(min_length=1)
+    anchors: tuple[str, str, str, str, str]
+
+
 class Bands(_Strict):
     """Percent thresholds of the bands; below `meets` is `below`."""
 
@@ -65,6 +73,7 @@ class Rubric(_Strict):
     bands: Bands = Bands()
     skills: dict[str, Skill]
     checks: tuple[Check, ...]
+    human: dict[str, HumanDimension] = Field(default_factory=dict)
     sha256: str = ""
 
     @model_validator(mode="after")

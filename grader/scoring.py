@@ -1,11 +1,13 @@
-"""Rubric + check results -> ScoreCard: per-skill points, percent, band, and a weighted total."""
+"""Rubric + check results (+ a reviewer's overrides) -> ScoreCard: per-skill points, percent,
+band, and a weighted total. The automatic numbers are always kept beside the adjusted ones."""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from grader.model import CheckResult, Status
+from grader.overrides import Overrides
 from grader.rubric import Rubric
 
 
@@ -26,6 +28,28 @@ class Outcome(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Adjustment:
+    """A reviewer's override of one skill."""
+
+    percent: float
+    band: Band
+    reason: str
+    reviewer: str
+
+
+@dataclass(frozen=True, slots=True)
+class HumanRating:
+    """One dimension of the human rubric, scored by a reviewer or still open (`score` None)."""
+
+    id: str
+    title: str
+    read: str
+    anchors: tuple[str, ...]
+    score: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class SkillScore:
     """One skill's share of the grade."""
 
@@ -38,6 +62,16 @@ class SkillScore:
     percent: float | None
     band: Band
     checks: tuple[CheckResult, ...]
+    adjustment: Adjustment | None = None
+
+    @property
+    def final_percent(self) -> float | None:
+        """The percent that counts: the reviewer's when overridden, else the automatic one."""
+        return self.adjustment.percent if self.adjustment else self.percent
+
+    @property
+    def final_band(self) -> Band:
+        return self.adjustment.band if self.adjustment else self.band
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +84,9 @@ class ScoreCard:
     skills: tuple[SkillScore, ...]
     problems: tuple[str, ...]
     pass_mark: float | None = None
+    automatic_total_percent: float | None = None
+    human: tuple[HumanRating, ...] = ()
+    reviewer: str | None = None
 
     @property
     def passed(self) -> bool | None:
@@ -94,23 +131,64 @@ def skill_score(skill_id: str, checks: tuple[CheckResult, ...], rubric: Rubric) 
     )
 
 
+def weighted_total(skills: tuple[SkillScore, ...], *, adjusted: bool) -> float | None:
+    """The rubric-weighted mean of the assessed skills' percentages."""
+    pairs = [(s.weight, s.final_percent if adjusted else s.percent) for s in skills if s.weight > 0]
+    assessed = [(w, p) for w, p in pairs if p is not None]
+    weight = sum(w for w, _ in assessed)
+    return round(sum(w * p for w, p in assessed) / weight, 2) if weight else None
+
+
+def adjusted(skill: SkillScore, overrides: Overrides | None, rubric: Rubric) -> SkillScore:
+    """The skill with the reviewer's override attached, if there is one."""
+    override = overrides.skills.get(skill.id) if overrides else None
+    if override is None or overrides is None:
+        return skill
+    adjustment = Adjustment(
+        percent=override.percent,
+        band=band_of(override.percent, rubric),
+        reason=override.reason,
+        reviewer=overrides.reviewer,
+    )
+    return replace(skill, adjustment=adjustment)
+
+
+def human_ratings(rubric: Rubric, overrides: Overrides | None) -> tuple[HumanRating, ...]:
+    """Every human-rubric dimension, with the reviewer's score where one was recorded."""
+    ratings = []
+    for dim_id, dim in rubric.human.items():
+        scored = overrides.human.get(dim_id) if overrides else None
+        ratings.append(
+            HumanRating(
+                id=dim_id,
+                title=dim.title,
+                read=dim.read,
+                anchors=dim.anchors,
+                score=scored.score if scored else None,
+                reason=scored.reason if scored else "",
+            )
+        )
+    return tuple(ratings)
+
+
 def score_card(
     *,
     rubric: Rubric,
     checks: tuple[CheckResult, ...],
     problems: tuple[str, ...] = (),
     pass_mark: float | None = None,
+    overrides: Overrides | None = None,
 ) -> ScoreCard:
     """Weigh each assessed skill by the rubric; skills with no checks that ran are left out."""
     skills = tuple(
-        skill_score(skill_id, tuple(c for c in checks if c.skill == skill_id), rubric)
+        adjusted(
+            skill_score(skill_id, tuple(c for c in checks if c.skill == skill_id), rubric),
+            overrides,
+            rubric,
+        )
         for skill_id in rubric.skills
     )
-    assessed = [s for s in skills if s.percent is not None and s.weight > 0]
-    weight = sum(s.weight for s in assessed)
-    total = (
-        round(sum(s.weight * (s.percent or 0.0) for s in assessed) / weight, 2) if weight else None
-    )
+    total = weighted_total(skills, adjusted=True)
     errors = [f"check {c.id}: {c.message}" for c in checks if c.status is Status.ERROR]
     all_problems = (*problems, *errors)
     return ScoreCard(
@@ -120,4 +198,7 @@ def score_card(
         skills=skills,
         problems=all_problems,
         pass_mark=pass_mark,
+        automatic_total_percent=weighted_total(skills, adjusted=False),
+        human=human_ratings(rubric, overrides),
+        reviewer=overrides.reviewer if overrides else None,
     )

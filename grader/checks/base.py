@@ -12,7 +12,9 @@ Evidence is a tuple of plain dicts, each with a `kind`:
 - `finding`: a located problem in the submission: `path`, `line`, `column`, `rule`, `message`,
   `severity` (`error` | `warning` | `note`); SARIF renders these;
 - `text`: `title` and `text`, anything else a reviewer should read;
-- `review_match`: a planted review defect and the candidate's comments on it.
+- `review_match`: a planted review defect and the candidate's comments on it;
+- `load`: one endpoint's measurement: `endpoint`, `p50_ms`, `p95_ms`, `p99_ms`, `throughput_rps`,
+  `error_rate`, and where known `ratio_to_reference` and `growth_ratio`.
 Evidence is for reviewers; `message` is one candidate-safe line.
 """
 
