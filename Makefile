@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 GRADER := $(BIN)/grader
 OUT ?= grade-out
 
-.PHONY: install docker images demo test test-fast lint clean
+.PHONY: install docker browser images demo test test-fast lint clean
 
 $(BIN)/grader: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,15 +20,18 @@ install: $(BIN)/grader
 docker:
 	bash scripts/setup-docker.sh
 
+browser:
+	bash scripts/setup-browser.sh
+
 images: install docker
 	$(GRADER) images build --allow-bootstrap
 
 demo: images
-	$(GRADER) grade hidden_tests/reference --out $(OUT)/reference --format json
-	$(GRADER) grade exercise --out $(OUT)/starter --format json
+	$(GRADER) grade hidden_tests/reference --out $(OUT)/reference --format terminal,json,markdown,html
+	$(GRADER) grade exercise --out $(OUT)/starter --format terminal,json,markdown,html --audience both
 	$(GRADER) compare $(OUT)/reference/results.json $(OUT)/starter/results.json
 
-test: images
+test: images browser
 	GRADER_REQUIRE_DOCKER=1 $(BIN)/pytest
 
 test-fast: install

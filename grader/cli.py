@@ -21,9 +21,9 @@ from rich.markup import escape
 from grader import __version__
 from grader.errors import GraderError, UsageError
 from grader.pipeline import RUNNERS, GradeOptions, GradeOutcome, grade
+from grader.report.formats import Audience
 from grader.scoring import Outcome
 
-FORMATS = ("terminal", "json")
 EXIT_GRADED, EXIT_BELOW_PASS_MARK, EXIT_USAGE, EXIT_INFRASTRUCTURE = 0, 1, 2, 3
 
 err_console = Console(stderr=True, highlight=False)
@@ -65,36 +65,49 @@ def friendly_errors() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def format_names() -> tuple[str, ...]:
+    from grader.report.formats import FORMATS
+
+    return ("terminal", *FORMATS)
+
+
 def parse_formats(value: str) -> tuple[str, ...]:
     formats = tuple(part.strip() for part in value.split(",") if part.strip())
-    unknown = [f for f in formats if f not in FORMATS]
+    known = format_names()
+    unknown = [f for f in formats if f not in known]
     if unknown or not formats:
         raise UsageError(
             f"Unknown output format {', '.join(unknown) or '(none)'}.",
-            tip=f"Choose from: {', '.join(FORMATS)} (comma-separated).",
+            tip=f"Choose from: {', '.join(known)} (comma-separated).",
         )
     return formats
 
 
-def write_reports(outcome: GradeOutcome, *, formats: tuple[str, ...], out: Path) -> list[Path]:
+def parse_audiences(value: str) -> tuple[Audience, ...]:
+    return tuple(Audience) if value == "both" else (Audience(value),)
+
+
+def write_reports(
+    outcome: GradeOutcome,
+    *,
+    formats: tuple[str, ...],
+    out: Path,
+    audiences: tuple[Audience, ...] = (Audience.REVIEWER,),
+) -> list[Path]:
     """Write file formats under `out`; print the terminal one."""
-    from grader.report.json_report import render_json
+    from grader.report import formats as report_formats
     from grader.report.terminal import terminal_summary
 
-    written: list[Path] = []
+    files = tuple(f for f in formats if f != "terminal")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        if "json" in formats:
-            path = out / "results.json"
-            path.write_text(render_json(outcome), encoding="utf-8")
-            written.append(path)
+        written = report_formats.write_reports(outcome, files, out, audiences) if files else []
     except OSError as exc:
         raise UsageError(
             f"Cannot write reports to {out}: {exc.strerror or exc}",
             tip="Pass --out with a writable folder.",
         ) from exc
     if "terminal" in formats:
-        out_console.print(terminal_summary(outcome))
+        out_console.print(terminal_summary(outcome, audiences[0]))
     return written
 
 
@@ -133,7 +146,14 @@ def main() -> None:
     "formats",
     default="terminal,json",
     show_default=True,
-    help=f"Comma-separated: {', '.join(FORMATS)}.",
+    help="Comma-separated: terminal, json, markdown, html, junit, gradescope, sarif.",
+)
+@click.option(
+    "--audience",
+    type=click.Choice(["reviewer", "candidate", "both"]),
+    default="reviewer",
+    show_default=True,
+    help="reviewer: everything, with evidence. candidate: skills and hints only.",
 )
 @click.option("--only", default="", help="Comma-separated skills or check ids to run.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed recorded in the report.")
@@ -149,16 +169,24 @@ def main() -> None:
     default=None,
     help="Git ref the candidate started from (history is read from there).",
 )
+@click.option(
+    "--overrides",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A reviewer's overrides file (TOML): skill adjustments and human-rubric scores.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show every step, including image builds.")
 def grade_command(
     submission: str,
     runner: str,
     out: Path,
     formats: str,
+    audience: str,
     only: str,
     seed: int,
     pass_mark: float | None,
     base_ref: str | None,
+    overrides: Path | None,
     verbose: bool,
 ) -> None:
     """Grade SUBMISSION: a folder, an archive (.tar.gz, .zip) or a git repo as PATH_OR_URL@REF."""
@@ -170,13 +198,65 @@ def grade_command(
             only=tuple(part.strip() for part in only.split(",") if part.strip()),
             pass_mark=pass_mark,
             base_ref=base_ref,
+            overrides=overrides,
         )
         if runner == "local":
             from grader.sandbox.local import WARNING
 
             err_console.print(f"[bold yellow]Warning:[/bold yellow] {WARNING}", soft_wrap=True)
         outcome = grade(submission, options=options, progress=status_printer(verbose))
-        for path in write_reports(outcome, formats=chosen, out=out):
+        audiences = parse_audiences(audience)
+        for path in write_reports(outcome, formats=chosen, out=out, audiences=audiences):
+            err_console.print(f"wrote {escape(str(path))}")
+        sys.exit(exit_code_of(outcome))
+
+
+@main.command("report")
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for the reports (default: the folder of RESULTS).",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="terminal,markdown,html",
+    show_default=True,
+    help="Comma-separated output formats.",
+)
+@click.option(
+    "--audience",
+    type=click.Choice(["reviewer", "candidate", "both"]),
+    default="reviewer",
+    show_default=True,
+)
+@click.option(
+    "--overrides",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A reviewer's overrides file (TOML): skill adjustments and human-rubric scores.",
+)
+@click.option("--pass-mark", type=click.FloatRange(0, 100), default=None)
+def report_command(
+    results: Path,
+    out: Path | None,
+    formats: str,
+    audience: str,
+    overrides: Path | None,
+    pass_mark: float | None,
+) -> None:
+    """Re-render a saved results.json, optionally re-scored with a reviewer's overrides."""
+    with friendly_errors():
+        from grader.rescore import rescore
+
+        chosen = parse_formats(formats)
+        outcome = rescore(results, overrides=overrides, pass_mark=pass_mark)
+        destination = out if out is not None else results.parent
+        for path in write_reports(
+            outcome, formats=chosen, out=destination, audiences=parse_audiences(audience)
+        ):
             err_console.print(f"wrote {escape(str(path))}")
         sys.exit(exit_code_of(outcome))
 

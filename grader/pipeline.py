@@ -10,12 +10,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from grader.checks.base import CheckContext, StageOutcome
 from grader.checks.hidden_suite import suite_outcome
 from grader.errors import UsageError
+from grader.harness.plugin import selected
 from grader.model import ImageInfo, PhaseTiming
-from grader.paths import HIDDEN_TESTS_DIR, RUBRIC_PATH
+from grader.overrides import Overrides, load_overrides
+from grader.paths import EXERCISE_DIR, HIDDEN_TESTS_DIR, RUBRIC_PATH
 from grader.provenance import Provenance
-from grader.rubric import SKILLS, load_rubric
+from grader.rubric import SKILLS, Rubric, load_rubric
 from grader.sandbox.base import Limits, Progress, Sandbox, SuiteRequest
 from grader.scoring import ScoreCard, score_card
 from grader.submission import Submission, load_submission
@@ -41,6 +44,7 @@ class GradeOptions:
     only: tuple[str, ...] = ()
     pass_mark: float | None = None
     base_ref: str | None = None
+    overrides: Path | None = None
     limits: Limits = field(default_factory=Limits)
 
 
@@ -98,29 +102,86 @@ def make_sandbox(
     return sandbox, infos
 
 
+def host_stages(context: CheckContext) -> StageOutcome:
+    """The stages that only read the submission's files and history (no candidate code runs)."""
+    from grader.checks import git_hygiene, notes, review, static_code, static_repo
+
+    outcomes = [
+        stage.run(context) for stage in (static_code, static_repo, git_hygiene, review, notes)
+    ]
+    return merged(outcomes)
+
+
+def merged(outcomes: list[StageOutcome]) -> StageOutcome:
+    """One outcome from several, in order."""
+    return StageOutcome(
+        checks=tuple(c for o in outcomes for c in o.checks),
+        problems=tuple(p for o in outcomes for p in o.problems),
+    )
+
+
+def wants(rubric: Rubric, only: tuple[str, ...], *sources: str) -> bool:
+    """Whether `--only` selects any check of these sources."""
+    return any(c.source in sources and selected(c.id, only) for c in rubric.checks)
+
+
+def sandbox_stages(
+    sandbox: Sandbox | None, context: CheckContext, *, seed: int, clock: PhaseClock
+) -> StageOutcome:
+    """The hidden suite against the running service, then the candidate's own tests."""
+    from grader.checks import candidate_tests
+
+    root, only, rubric = context.submission.root, context.only, context.rubric
+    outcomes = []
+    if sandbox is not None and wants(rubric, only, "hidden", "harness"):
+        request = SuiteRequest(only=only, seed=seed)
+        with clock.phase("hidden_suite", "running the service and the hidden suite"):
+            with sandbox.session(root, request, clock.progress) as session:
+                run = session.run_harness(request)
+            outcomes.append(suite_outcome(rubric=rubric, run=run, only=only))
+    if sandbox is not None and candidate_tests.needs_run(context):
+        with clock.phase("candidate_tests", "running the candidate's own tests"):
+            outcomes.append(candidate_tests.run(context, sandbox=sandbox, progress=clock.progress))
+    else:
+        outcomes.append(candidate_tests.outcome(context, candidate_tests.NOT_RUN))
+    return merged(outcomes)
+
+
+def needs_sandbox(context: CheckContext) -> bool:
+    """Whether any selected check needs candidate code to run."""
+    from grader.checks import candidate_tests
+
+    hidden = wants(context.rubric, context.only, "hidden", "harness")
+    return hidden or candidate_tests.needs_run(context)
+
+
 def grade(spec: str, *, options: GradeOptions, progress: Progress) -> GradeOutcome:
     """Grade one submission end to end."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     only = validate_only(options.only)
     clock = PhaseClock(progress)
     rubric = load_rubric(RUBRIC_PATH)
+    # A broken overrides file must stop the grade before minutes of work, not after.
+    overrides = load_overrides(options.overrides, rubric) if options.overrides else None
+    images: tuple[ImageInfo, ...] = ()
     with tempfile.TemporaryDirectory(prefix="ledger-grader-") as tmp:
         with clock.phase("intake", "taking in the submission"):
             submission = load_submission(spec, workdir=Path(tmp), base_ref=options.base_ref)
-        with clock.phase("images", "preparing the sandbox"):
-            sandbox, images = make_sandbox(options.runner, limits=options.limits, progress=progress)
-        request = SuiteRequest(only=only, seed=options.seed)
-        with clock.phase("hidden_suite", "running the service and the hidden suite"):
-            with sandbox.session(submission.root, request, progress) as session:
-                run = session.run_harness(request)
-            outcome = suite_outcome(rubric=rubric, run=run, only=only)
-    with clock.phase("scoring", "scoring"):
-        card = score_card(
-            rubric=rubric,
-            checks=outcome.checks,
-            problems=outcome.problems,
-            pass_mark=options.pass_mark,
+        context = CheckContext(
+            rubric=rubric, submission=submission, exercise=EXERCISE_DIR, only=only
         )
+        with clock.phase("static", "reading the code, history, review and notes"):
+            host = host_stages(context)
+        sandbox: Sandbox | None = None
+        if needs_sandbox(context):
+            with clock.phase("images", "preparing the sandbox"):
+                sandbox, images = make_sandbox(
+                    options.runner, limits=options.limits, progress=progress
+                )
+        sandboxed = sandbox_stages(sandbox, context, seed=options.seed, clock=clock)
+    outcome = merged([host, sandboxed])
+    with clock.phase("scoring", "scoring"):
+        card = score(rubric, outcome, pass_mark=options.pass_mark, overrides=overrides)
     provenance = Provenance.collect(
         runner=options.runner,
         seed=options.seed,
@@ -133,3 +194,22 @@ def grade(spec: str, *, options: GradeOptions, progress: Progress) -> GradeOutco
         images=images,
     )
     return GradeOutcome(card=card, submission=submission, provenance=provenance)
+
+
+def score(
+    rubric: Rubric,
+    outcome: StageOutcome,
+    *,
+    pass_mark: float | None,
+    overrides: Overrides | None,
+) -> ScoreCard:
+    """The card of all stages' results, in rubric order."""
+    order = {check.id: index for index, check in enumerate(rubric.checks)}
+    checks = tuple(sorted(outcome.checks, key=lambda c: order.get(c.id, len(order))))
+    return score_card(
+        rubric=rubric,
+        checks=checks,
+        problems=outcome.problems,
+        pass_mark=pass_mark,
+        overrides=overrides,
+    )

@@ -54,7 +54,8 @@ def compare_table(documents: list[tuple[str, dict[str, Any]]]) -> Table:
         cells = []
         for _, document in documents:
             found = {s["id"]: s for s in document.get("skills", [])}.get(skill_id)
-            cells.append(_percent(found["percent"]) if found else "-")
+            percent = found.get("final_percent", found["percent"]) if found else None
+            cells.append(_percent(percent) if found else "-")
         table.add_row(titles[skill_id], *cells)
     table.add_section()
     totals = [

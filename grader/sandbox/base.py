@@ -16,6 +16,10 @@ Progress = Callable[[str], None]
 
 SERVICE_PORT = 8000
 SERVICE_COMMAND = ("python", "-m", "app")
+JUNIT_FILE = "junit.xml"
+COVERAGE_FILE = "coverage.json"
+EMPTY_RCFILE = "/dev/null"
+MAX_RESULT_FILE_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,7 @@ class Limits:
     startup_s: float = 30.0
     suite_s: float = 300.0
     stop_grace_s: float = 10.0
+    tests_s: float = 180.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,79 @@ def service_env(*, port: int, data_dir: str, admin_token: str) -> dict[str, str]
     }
 
 
+@dataclass(frozen=True, slots=True)
+class TestsRun:
+    """The raw outcome of one run of the candidate's own tests; the result files are untrusted.
+
+    `exit_code` is pytest's (None when it was killed or never started); a result file is None
+    when it is missing, not a regular file, or larger than MAX_RESULT_FILE_BYTES. `problem` is
+    set only when the grader's machinery failed, never for anything the tests did.
+    """
+
+    __test__ = False  # a result, not a pytest test class
+
+    exit_code: int | None
+    timed_out: bool
+    duration_s: float
+    output_tail: str
+    junit_xml: bytes | None
+    coverage_json: bytes | None
+    budget_s: float = 0.0
+    problem: str = ""
+
+
+def sandbox_failure(problem: str, *, budget_s: float) -> TestsRun:
+    """A candidate-tests run the grader's machinery could not carry out."""
+    return TestsRun(
+        exit_code=None,
+        timed_out=False,
+        duration_s=0.0,
+        output_tail="",
+        junit_xml=None,
+        coverage_json=None,
+        budget_s=budget_s,
+        problem=problem,
+    )
+
+
+def candidate_test_paths(root: Path) -> tuple[str, ...]:
+    """What pytest is pointed at: `tests/` when the submission has one, else its root."""
+    return ("tests",) if (root / "tests").is_dir() else (".",)
+
+
+def candidate_tests_commands(
+    *, python: str, test_paths: Sequence[str], data_file: str, results_dir: str
+) -> tuple[list[str], list[str]]:
+    """The two commands of a candidate-tests run: pytest under coverage, then the JSON report.
+
+    Coverage gets the grader's settings (an empty rcfile), so a candidate's `[tool.coverage]`
+    cannot change what is measured or fail the report; pytest keeps the candidate's own config.
+    """
+    coverage = [python, "-m", "coverage"]
+    settings = [f"--rcfile={EMPTY_RCFILE}", f"--data-file={data_file}"]
+    run = [
+        *coverage,
+        "run",
+        *settings,
+        "--branch",
+        "--source=app",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={results_dir}/{JUNIT_FILE}",
+        *test_paths,
+    ]
+    report = [*coverage, "json", *settings, "-q", "-o", f"{results_dir}/{COVERAGE_FILE}"]
+    return run, report
+
+
+def candidate_tests_env() -> dict[str, str]:
+    """Environment of the candidate's test run (the sandbox adds what its platform needs)."""
+    return {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
+
+
 class Session(Protocol):
     """A running service plus the means to test it."""
 
@@ -108,6 +186,8 @@ class Sandbox(Protocol):
     def session(
         self, root: Path, request: SuiteRequest, progress: Progress
     ) -> AbstractContextManager[Session]: ...
+
+    def run_candidate_tests(self, root: Path, progress: Progress) -> TestsRun: ...
 
 
 def tail(text: str, *, lines: int = 40, chars: int = 4000) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shlex
 import signal
 import socket
 import tarfile
@@ -30,15 +31,23 @@ from docker.types import LogConfig, Mount
 from grader.checks.hidden_suite import HarnessRun, ServiceFate
 from grader.errors import InfrastructureError
 from grader.sandbox.base import (
+    COVERAGE_FILE,
+    JUNIT_FILE,
+    MAX_RESULT_FILE_BYTES,
     SERVICE_COMMAND,
     SERVICE_PORT,
     Limits,
     Progress,
     SuiteRequest,
     SuiteTicker,
+    TestsRun,
+    candidate_test_paths,
+    candidate_tests_commands,
+    candidate_tests_env,
     harness_args,
     harness_env,
     ready_reported,
+    sandbox_failure,
     service_env,
     tail,
 )
@@ -51,6 +60,12 @@ SERVICE_LOG_FILE = "/results/service.log"
 HARNESS_TESTS = "/opt/harness/hidden_tests"
 HARNESS_OPENAPI = "/opt/harness/openapi.yaml"
 MAX_RESULTS_BYTES = 50 * 1024 * 1024
+TESTS_RESULTS_DIR = "/data"
+TESTS_COVERAGE_DATA = "/tmp/.coverage"
+TESTS_OUTPUT_LINES = 200
+TESTS_PROGRESS_EVERY_S = 15.0
+# A tar member's header and padding around a file's bytes.
+TAR_OVERHEAD_BYTES = 64 * 1024
 LOG_RELAY_PERIOD_S = 0.5
 DOCKER_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
 
@@ -83,23 +98,17 @@ def labels(*, run_id: str, role: str) -> dict[str, str]:
     }
 
 
-def candidate_options(
-    *, image: str, root: Path, volume: str, env: dict[str, str], limits: Limits, run_id: str
-) -> dict[str, Any]:
-    """`containers.create` arguments for the untrusted service: no network, no privileges."""
+def lockdown(limits: Limits) -> dict[str, Any]:
+    """`containers.create` arguments every container running candidate code gets.
+
+    No network, no privileges, a read-only root with a small noexec /tmp, bounded memory
+    (no swap), CPU, processes and logs.
+    """
     return {
-        "image": image,
-        "command": list(SERVICE_COMMAND),
-        "working_dir": "/submission",
         "user": CANDIDATE_UID,
-        "environment": env,
         "network_mode": "none",
         "read_only": True,
         "tmpfs": {"/tmp": f"rw,nosuid,nodev,noexec,size={limits.tmpfs_bytes},mode=1777"},
-        "mounts": [
-            Mount("/submission", str(root), type="bind", read_only=True),
-            Mount("/data", volume, type="volume"),
-        ],
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges"],
         "mem_limit": limits.memory_bytes,
@@ -109,9 +118,56 @@ def candidate_options(
         "log_config": LogConfig(
             type=LogConfig.types.JSON, config={"max-size": str(limits.log_bytes), "max-file": "1"}
         ),
+        "detach": True,
+    }
+
+
+def candidate_options(
+    *, image: str, root: Path, volume: str, env: dict[str, str], limits: Limits, run_id: str
+) -> dict[str, Any]:
+    """`containers.create` arguments for the untrusted service: no network, no privileges."""
+    return {
+        **lockdown(limits),
+        "image": image,
+        "command": list(SERVICE_COMMAND),
+        "working_dir": "/submission",
+        "environment": env,
+        "mounts": [
+            Mount("/submission", str(root), type="bind", read_only=True),
+            Mount("/data", volume, type="volume"),
+        ],
         "stop_signal": "SIGTERM",
         "labels": labels(run_id=run_id, role="candidate"),
-        "detach": True,
+    }
+
+
+def candidate_tests_options(
+    *, image: str, root: Path, volume: str, limits: Limits, run_id: str
+) -> dict[str, Any]:
+    """`containers.create` arguments for the candidate's own tests, locked down like the service.
+
+    Results go to the `/data` volume rather than /tmp: the engine cannot read a tmpfs back,
+    neither while the container runs nor after it stopped.
+    """
+    run, report = candidate_tests_commands(
+        python="python",
+        test_paths=candidate_test_paths(root),
+        data_file=TESTS_COVERAGE_DATA,
+        results_dir=TESTS_RESULTS_DIR,
+    )
+    # pytest's exit status is the run's; the report step only adds a file.
+    script = f"{shlex.join(run)}; status=$?; {shlex.join(report)}; exit $status"
+    return {
+        **lockdown(limits),
+        "image": image,
+        "command": ["sh", "-c", script],
+        "working_dir": "/submission",
+        "environment": candidate_tests_env(),
+        "mounts": [
+            Mount("/submission", str(root), type="bind", read_only=True),
+            Mount(TESTS_RESULTS_DIR, volume, type="volume"),
+        ],
+        "labels": labels(run_id=run_id, role="tests"),
     }
 
 
@@ -342,6 +398,59 @@ def _read_bounded(stream: Iterator[bytes], limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _wait_exit(container: Any, *, budget: float, progress: Progress) -> int | None:
+    """The container's exit code, or None after killing it for overrunning its budget."""
+    started = time.monotonic()
+    next_report = started + TESTS_PROGRESS_EVERY_S
+    while (now := time.monotonic()) < started + budget:
+        container.reload()
+        if container.status in ("exited", "dead"):
+            return int(container.attrs.get("State", {}).get("ExitCode", -1))
+        if now >= next_report:
+            progress(f"candidate tests: still running after {now - started:.0f} s")
+            next_report += TESTS_PROGRESS_EVERY_S
+        time.sleep(0.25)
+    with contextlib.suppress(*DOCKER_ERRORS):
+        container.kill()
+    return None
+
+
+def _archive_file(container: Any, path: str, *, limit: int = MAX_RESULT_FILE_BYTES) -> bytes | None:
+    """A regular file copied out of a container; None if missing, not a file, or too large."""
+    try:
+        stream, stat = container.get_archive(path)
+    except docker.errors.NotFound:
+        return None
+    try:
+        too_large = not isinstance(stat, dict) or int(stat.get("size", 0)) > limit
+        data = None if too_large else _read_at_most(stream, limit + TAR_OVERHEAD_BYTES)
+    finally:
+        stream.close()
+    if data is None:
+        return None
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            member = archive.next()
+            if member is None or not member.isfile() or member.size > limit:
+                return None
+            handle = archive.extractfile(member)
+            return handle.read() if handle else None
+    except tarfile.TarError:
+        return None
+
+
+def _read_at_most(stream: Iterator[bytes], limit: int) -> bytes | None:
+    """The whole stream, or None as soon as it passes `limit` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in stream:
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class DockerSandbox:
     """Runs each session in fresh containers from the grader's images."""
 
@@ -399,6 +508,51 @@ class DockerSandbox:
             ) from exc
         finally:
             self._remove_run(run_id)
+
+    def run_candidate_tests(self, root: Path, progress: Progress) -> TestsRun:
+        """Run the candidate's own suite under coverage in a fresh container, then remove it."""
+        run_id = uuid.uuid4().hex[:12]
+        try:
+            remove_leftovers(self.client)
+            return self._run_tests(root, run_id=run_id, progress=progress)
+        except DOCKER_ERRORS as exc:
+            return sandbox_failure(
+                f"Docker failed while running the candidate's tests: {exc}",
+                budget_s=self.limits.tests_s,
+            )
+        finally:
+            self._remove_run(run_id)
+
+    def _run_tests(self, root: Path, *, run_id: str, progress: Progress) -> TestsRun:
+        budget = self.limits.tests_s
+        with uninterrupted():
+            volume = self.client.volumes.create(
+                name=f"ledger-grader-{run_id}", labels=labels(run_id=run_id, role="tests-results")
+            )
+            container = self.client.containers.create(
+                **candidate_tests_options(
+                    image=self.runtime_image,
+                    root=root,
+                    volume=volume.name,
+                    limits=self.limits,
+                    run_id=run_id,
+                )
+            )
+        started = time.monotonic()
+        container.start()
+        progress(f"running the candidate's own tests (up to {budget:g} s)")
+        exit_code = _wait_exit(container, budget=budget, progress=progress)
+        duration = time.monotonic() - started
+        logs = container.logs(stdout=True, stderr=True, tail=TESTS_OUTPUT_LINES)
+        return TestsRun(
+            exit_code=exit_code,
+            timed_out=exit_code is None,
+            duration_s=round(duration, 3),
+            output_tail=tail(bytes(logs).decode("utf-8", errors="replace"), lines=60),
+            junit_xml=_archive_file(container, f"{TESTS_RESULTS_DIR}/{JUNIT_FILE}"),
+            coverage_json=_archive_file(container, f"{TESTS_RESULTS_DIR}/{COVERAGE_FILE}"),
+            budget_s=budget,
+        )
 
     def _remove_run(self, run_id: str) -> None:
         """Remove by label, so a container created while Ctrl-C arrived is found too."""

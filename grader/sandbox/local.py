@@ -24,14 +24,22 @@ from grader.checks.hidden_suite import HarnessRun, ServiceFate
 from grader.errors import InfrastructureError
 from grader.paths import DOCKER_DIR, EXERCISE_DIR, HIDDEN_TESTS_DIR, OPENAPI_PATH, cache_dir
 from grader.sandbox.base import (
+    COVERAGE_FILE,
+    JUNIT_FILE,
+    MAX_RESULT_FILE_BYTES,
     SERVICE_COMMAND,
     Limits,
     Progress,
     SuiteRequest,
     SuiteTicker,
+    TestsRun,
+    candidate_test_paths,
+    candidate_tests_commands,
+    candidate_tests_env,
     harness_args,
     harness_env,
     ready_reported,
+    sandbox_failure,
     service_env,
     tail,
 )
@@ -42,6 +50,7 @@ WARNING = (
 )
 HARNESS_PACKAGE = Path(__file__).resolve().parent.parent / "harness"
 PIP_TIMEOUT_S = 900
+TESTS_OUTPUT_BYTES = 64 * 1024
 
 
 def free_port() -> int:
@@ -201,6 +210,46 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
+def _run_bounded(
+    command: list[str], *, cwd: Path, env: dict[str, str], output: Path, budget: float
+) -> int | None:
+    """Run a command as its own process group; its exit code, or None once killed at `budget`."""
+    with output.open("ab") as out:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            return process.wait(timeout=budget)
+        except subprocess.TimeoutExpired:
+            return None
+        finally:
+            # The group outlives its leader when the tests leave processes in the background.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
+
+
+def _read_end(path: Path, size: int) -> str:
+    """The last `size` bytes of a file, decoded leniently."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(max(path.stat().st_size - size, 0))
+            return handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _read_result(path: Path) -> bytes | None:
+    """A result file the tests may have tampered with: a regular file within the size cap."""
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_RESULT_FILE_BYTES:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
 def _base_env() -> dict[str, str]:
     keep = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")
     return {key: os.environ[key] for key in keep if key in os.environ} | {
@@ -261,3 +310,55 @@ class LocalSandbox:
                 )
             finally:
                 _kill_group(service)
+
+    def run_candidate_tests(self, root: Path, progress: Progress) -> TestsRun:
+        """Run the candidate's own suite under coverage in a temporary copy of the submission."""
+        progress("  local runner: not a sandbox")
+        try:
+            python = ensure_venv(
+                role="runtime", requirements=EXERCISE_DIR / "requirements.txt", progress=progress
+            )
+            with tempfile.TemporaryDirectory(prefix="ledger-grader-tests-") as tmp:
+                return self._run_tests(Path(tmp), python=python, root=root, progress=progress)
+        except (InfrastructureError, OSError) as exc:
+            return sandbox_failure(
+                f"Could not run the candidate's tests locally: {exc}", budget_s=self.limits.tests_s
+            )
+
+    def _run_tests(
+        self, workdir: Path, *, python: Path, root: Path, progress: Progress
+    ) -> TestsRun:
+        budget = self.limits.tests_s
+        copy, results, scratch = workdir / "submission", workdir / "results", workdir / "tmp"
+        shutil.copytree(root, copy, symlinks=True)
+        results.mkdir()
+        scratch.mkdir()
+        run, report = candidate_tests_commands(
+            python=str(python),
+            test_paths=candidate_test_paths(copy),
+            data_file=str(scratch / ".coverage"),
+            results_dir=str(results),
+        )
+        env = {
+            **_base_env(),
+            **candidate_tests_env(),
+            "PATH": f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "TMPDIR": str(scratch),
+            "HOME": str(scratch),
+        }
+        progress(f"running the candidate's own tests (up to {budget:g} s)")
+        output = workdir / "output.log"
+        started = time.monotonic()
+        exit_code = _run_bounded(run, cwd=copy, env=env, output=output, budget=budget)
+        duration = time.monotonic() - started
+        if exit_code is not None:
+            _run_bounded(report, cwd=copy, env=env, output=output, budget=budget)
+        return TestsRun(
+            exit_code=exit_code,
+            timed_out=exit_code is None,
+            duration_s=round(duration, 3),
+            output_tail=tail(_read_end(output, TESTS_OUTPUT_BYTES), lines=60),
+            junit_xml=_read_result(results / JUNIT_FILE),
+            coverage_json=_read_result(results / COVERAGE_FILE),
+            budget_s=budget,
+        )

@@ -8,8 +8,8 @@ the hidden suites.
 from __future__ import annotations
 
 import ast
-import re
 import importlib
+import re
 import tomllib
 from collections import Counter
 from pathlib import Path

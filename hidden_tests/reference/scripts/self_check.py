@@ -37,7 +37,7 @@ except ImportError as missing:
 
 ROOT = Path(__file__).resolve().parents[1]
 # The contract is the exercise's openapi.yaml: the reference keeps no copy of it.
-OPENAPI = ROOT.parents[1] / "exercise" / "openapi.yaml"
+OPENAPI = ROOT / "openapi.yaml"
 OPENAPI_URI = "urn:ledger:openapi"
 READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0

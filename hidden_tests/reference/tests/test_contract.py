@@ -11,7 +11,7 @@ from app.config import Settings
 from app.main import create_app
 from tests.conftest import ADMIN_TOKEN, serve
 
-OPENAPI = Path(__file__).resolve().parents[3] / "exercise" / "openapi.yaml"
+OPENAPI = Path(__file__).resolve().parents[1] / "openapi.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -456,10 +456,5 @@ def test_starter_and_reference_results() -> None:
     starter = grade(EXERCISE_DIR, EXERCISE_DIR)
     assert all(r.status is Status.PASSED for r in starter.values())
     reference = grade(REFERENCE_DIR, EXERCISE_DIR)
-    assert {r.id: r.points for r in reference.values()} == {
-        SECRETS_CHECK: 2.0,
-        CLEAN_TREE_CHECK: 1.0,
-        DEPENDENCIES_CHECK: 1.0,
-        # The reference dropped one assertion of a test it moved (64 of 65 tests + 3 checks).
-        TESTS_INTACT_CHECK: pytest.approx(2 * 67 / 68, abs=1e-3),
-    }
+    # The reference moves and renames provided tests but keeps every one of their assertions.
+    assert all(r.status is Status.PASSED for r in reference.values())

@@ -1,62 +1,23 @@
-"""A hand-built GradeOutcome: the input of every renderer."""
+"""Fixtures: hand-built GradeOutcomes, the input of every renderer.
+
+`make_outcome` builds a small card (the terminal and JSON tests use it); `rich_outcome` has
+every kind of evidence, a reviewer's override, human scores and candidate-controlled strings
+that must be escaped (`<script>` in a message and in a response body).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-from grader.model import CheckResult, ImageInfo, PhaseTiming, Status
+from grader.model import CheckResult
+from grader.overrides import Overrides
 from grader.pipeline import GradeOutcome
-from grader.provenance import Provenance
 from grader.rubric import Rubric
 from grader.scoring import score_card
-from grader.submission import CommitInfo, GitInfo, Submission
 
-GIT = GitInfo(
-    ref="main",
-    commit="c" * 40,
-    tree="d" * 40,
-    base="e" * 40,
-    commits=(
-        CommitInfo(
-            sha="c" * 40,
-            author_date="2025-11-20T10:00:00+01:00",
-            subject="Add transfers",
-            files_changed=("app/routes/transfers.py", "tests/test_transfers.py"),
-            insertions=120,
-            deletions=4,
-        ),
-    ),
-)
-
-
-def result(
-    check_id: str, status: Status, points: float, max_points: float, message: str = ""
-) -> CheckResult:
-    return CheckResult(
-        id=check_id,
-        skill=check_id.partition(".")[0],
-        title=f"Title of {check_id}",
-        status=status,
-        points=points,
-        max_points=max_points,
-        message=message,
-        evidence=({"kind": "hidden_test", "exchanges": [{"method": "GET", "status": 500}]},)
-        if status is Status.FAILED
-        else (),
-        duration_s=0.25,
-    )
-
-
-CHECKS = (
-    result("data.balance", Status.PASSED, 4, 4),
-    result("data.amounts", Status.FAILED, 2.3333, 3, "7 of 9 cases right. Überweisung refused"),
-    result("security.auth", Status.FAILED, 0, 2, "GET /accounts without a key gave 200"),
-    result("security.isolation", Status.SKIPPED, 0, 2, "Skipped: no admin API"),
-    result("reliability.service.ready", Status.PASSED, 1, 1, "Ready after 1.2 s."),
-)
+from .samples import CHECKS, HINTS, NOTES, OVERRIDES, RICH_CHECKS, provenance, submission
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +25,18 @@ def rubric() -> Rubric:
     def skill(title: str, weight: float) -> dict[str, object]:
         return {"title": title, "requirement": f"{title}, as the role needs it.", "weight": weight}
 
+    checks = [
+        {
+            "id": check_id,
+            "skill": check_id.partition(".")[0],
+            "points": 2,
+            "title": f"Title of {check_id}",
+            "hint": hint,
+            "reviewer_note": NOTES.get(check_id, ""),
+        }
+        for check_id, hint in HINTS.items()
+    ]
+    anchors = ["0: none", "1: some", "2: fair", "3: good", "4: excellent"]
     return Rubric.model_validate(
         {
             "schema_version": 1,
@@ -72,10 +45,15 @@ def rubric() -> Rubric:
                 "security": skill("Security", 1),
                 "reliability": skill("Reliability", 1),
                 "observability": skill("Observability", 1),
+                "performance": skill("Performance", 1),
+                "code_quality": skill("Code quality", 1),
+                "collaboration": skill("Collaboration", 1),
             },
-            "checks": [
-                {"id": "data.balance", "skill": "data", "points": 4, "title": "t", "hint": "h"}
-            ],
+            "checks": checks,
+            "human": {
+                "clarity": {"title": "Clarity", "read": "NOTES.md: Decisions", "anchors": anchors},
+                "review_tone": {"title": "Review tone", "read": "REVIEW.md", "anchors": anchors},
+            },
         }
     )
 
@@ -89,31 +67,28 @@ def make_outcome(rubric: Rubric) -> Callable[..., GradeOutcome]:
         pass_mark: float | None = None,
         source: str = "/submissions/alice",
         with_git: bool = False,
+        overrides: Overrides | None = None,
     ) -> GradeOutcome:
-        card = score_card(rubric=rubric, checks=checks, problems=problems, pass_mark=pass_mark)
-        submission = Submission(
-            source=source,
-            kind="git" if with_git else "directory",
-            root=Path("/tmp/ledger-grader-x/submission"),
-            tree_hash="sha256:" + "a" * 64,
-            file_count=12,
-            total_bytes=34_567,
-            git=GIT if with_git else None,
-            skipped=(".git",),
+        card = score_card(
+            rubric=rubric,
+            checks=checks,
+            problems=problems,
+            pass_mark=pass_mark,
+            overrides=overrides,
         )
-        provenance = Provenance(
-            grader_version="0.1.0",
-            runner="docker",
-            seed=7,
-            only=(),
-            rubric_sha256="b" * 64,
-            hidden_suite_sha256="f" * 64,
-            started_at="2025-11-27T22:00:00+00:00",
-            finished_at="2025-11-27T22:01:30+00:00",
-            timings=(PhaseTiming(name="intake", seconds=0.4), PhaseTiming("hidden_suite", 80.5)),
-            images=(ImageInfo(role="runtime", tag="ledger-grader/runtime:abc", id="sha256:1"),),
-            machine={"platform": "Linux", "python": "3.11.7", "cpus": 4},
+        return GradeOutcome(
+            card=card,
+            submission=submission(source, with_git=with_git),
+            provenance=provenance(),
         )
-        return GradeOutcome(card=card, submission=submission, provenance=provenance)
 
     return make
+
+
+@pytest.fixture
+def rich_outcome(make_outcome: Callable[..., GradeOutcome]) -> GradeOutcome:
+    """Every evidence kind, an override, a human score, and `<script>` where it must not run."""
+    outcome: GradeOutcome = make_outcome(
+        checks=RICH_CHECKS, pass_mark=60, with_git=True, overrides=OVERRIDES
+    )
+    return outcome

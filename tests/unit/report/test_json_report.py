@@ -57,6 +57,7 @@ def test_results_carry_the_card(make_outcome: MakeOutcome) -> None:
         "band": str(outcome.card.band),
         "pass_mark": 60,
         "passed": True,
+        "automatic_percent": outcome.card.automatic_total_percent,
     }
     assert [s["id"] for s in document["skills"]] == [s.id for s in outcome.card.skills]
     assert [(c["id"], c["status"], c["points"]) for c in document["checks"]] == [

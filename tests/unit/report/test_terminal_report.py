@@ -8,7 +8,9 @@ import pytest
 
 from grader.model import Status
 from grader.pipeline import GradeOutcome
+from grader.report.audience import Audience
 from grader.report.terminal import render_terminal
+from grader.rubric import Rubric
 
 MakeOutcome = Callable[..., GradeOutcome]
 
@@ -80,3 +82,27 @@ def test_submission_source_is_shown_literally(make_outcome: MakeOutcome, source:
     text = render_terminal(make_outcome(source=source), width=200)
 
     assert f"Grade of {source}" in text
+
+
+def test_an_override_shows_automatic_and_adjusted_numbers(rich_outcome: GradeOutcome) -> None:
+    lines = lines_of(render_terminal(rich_outcome))
+
+    security = next(line for line in lines if line.startswith("│ Security"))
+    assert "│ 0/2 │ 0 → 50 │" in security
+    assert "below → below" in security
+    total = next(line for line in lines if line.startswith("│ Total (weighted)"))
+    assert "50.9 → 58.0" in total
+    assert "adjusted Security by Engineering manager: The key check is on every route." in lines
+
+
+def test_candidate_summary_shows_final_numbers_and_hints_only(
+    rich_outcome: GradeOutcome, rubric: Rubric
+) -> None:
+    text = render_terminal(rich_outcome, Audience.CANDIDATE, rubric=rubric)
+    lines = lines_of(text)
+
+    assert "│ Security │ 50 │ ██████████░░░░░░░░░░ │ below │" in lines
+    assert "What to look at in Security:" in lines
+    assert "- Every route needs the API key." in lines
+    assert "security.auth" not in text
+    assert "without a key" not in text

@@ -119,4 +119,6 @@ def test_malformed_json_is_400(tenant: Api, client: TestClient, content: bytes) 
 def test_top_level_must_be_an_object(tenant: Api, body: object) -> None:
     response = tenant.post("/v1/deposits", body, new_key())
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "body"
+    problem = response.json()
+    assert problem["code"] == "validation_error"
+    assert problem["errors"][0]["field"] == "body"

@@ -9,7 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 from app.schemas.common import Amount, Currency, UtcDatetime, format_timestamp
 from app.schemas.currencies import CURRENCIES
 
-OPENAPI = Path(__file__).resolve().parents[4] / "exercise" / "openapi.yaml"
+OPENAPI = Path(__file__).resolve().parents[2] / "openapi.yaml"
 
 
 @pytest.mark.skipif(not OPENAPI.is_file(), reason="the contract does not exist yet")
