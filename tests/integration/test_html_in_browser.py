@@ -95,7 +95,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GradeOutcome
     outcome = GradeOutcome(
         card=card,
         submission=Submission(
-            source="/submissions/<b>bob</b>",
+            source="/submissions/<b>candidate-b</b>",
             kind="directory",
             root=Path("/nonexistent"),
             tree_hash="sha256:" + "a" * 64,
@@ -200,4 +200,4 @@ def test_dom_has_the_chart_the_checks_and_no_injected_script(
     text = "".join(dom.text)
     assert SCRIPT_MESSAGE in text
     assert SCRIPT_BODY in text
-    assert "Grade of /submissions/<b>bob</b>" in text
+    assert "Grade of /submissions/<b>candidate-b</b>" in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import tomllib
 from collections.abc import Callable
@@ -16,6 +18,7 @@ from grader.errors import UsageError
 from grader.model import CheckResult, Status
 from grader.pipeline import GradeOutcome
 from grader.provenance import Provenance
+from grader.report.formats import Audience
 from grader.rubric import Rubric
 from grader.scoring import score_card
 from grader.submission import Submission
@@ -77,9 +80,9 @@ def make_outcome() -> MakeOutcome:
         )
         card = score_card(rubric=rubric, checks=(check,), problems=problems, pass_mark=pass_mark)
         submission = Submission(
-            source="/submissions/alice",
+            source="/submissions/candidate-a",
             kind="directory",
-            root=Path("/submissions/alice"),
+            root=Path("/submissions/candidate-a"),
             tree_hash="sha256:" + "a" * 64,
             file_count=1,
             total_bytes=10,
@@ -146,7 +149,7 @@ def test_missing_submission_is_a_usage_error(
 def test_error_text_is_printed_literally(
     grader_cli: Callable[..., Result], rubric_file: Path, tmp_path: Path
 ) -> None:
-    missing = tmp_path / "bob[/final]"
+    missing = tmp_path / "candidate-b[/final]"
 
     result = grader_cli("grade", str(missing))
 
@@ -201,3 +204,117 @@ def test_json_report_is_written_under_out(make_outcome: MakeOutcome, tmp_path: P
 
     assert written == [tmp_path / "out" / "results.json"]
     assert json.loads(written[0].read_text(encoding="utf-8"))["status"] == "graded"
+
+
+def saved_results(make_outcome: MakeOutcome, rubric_file: Path, out: Path) -> Path:
+    """A results.json graded with the test's rubric, as `grader grade` would have written it."""
+    outcome = make_outcome(status=Status.FAILED)
+    rubric_sha = hashlib.sha256(rubric_file.read_bytes()).hexdigest()
+    provenance = dataclasses.replace(outcome.provenance, rubric_sha256=rubric_sha)
+    (path,) = write_reports(
+        dataclasses.replace(outcome, provenance=provenance), formats=("json",), out=out
+    )
+    return path
+
+
+@pytest.fixture
+def report_rubric(rubric_file: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from grader import rescore
+
+    monkeypatch.setattr(rescore, "RUBRIC_PATH", rubric_file)
+    return rubric_file
+
+
+def test_report_rerenders_saved_results_with_overrides(
+    grader_cli: Callable[..., Result],
+    make_outcome: MakeOutcome,
+    report_rubric: Path,
+    tmp_path: Path,
+) -> None:
+    results = saved_results(make_outcome, report_rubric, tmp_path / "grade")
+    overrides = tmp_path / "overrides.toml"
+    overrides.write_text(
+        'schema_version = 1\nreviewer = "Staff engineer"\n'
+        '[skills.data]\npercent = 70\nreason = "Balances are right; the check was too strict."\n',
+        encoding="utf-8",
+    )
+
+    result = grader_cli(
+        "report",
+        str(results),
+        "--overrides",
+        str(overrides),
+        "--format",
+        "json,markdown",
+        "--out",
+        str(tmp_path / "adjusted"),
+    )
+
+    assert result.exit_code == 0, result.output
+    document = json.loads((tmp_path / "adjusted" / "results.json").read_text(encoding="utf-8"))
+    assert document["total"]["automatic_percent"] == 0
+    assert document["total"]["percent"] == 70
+    (data,) = document["skills"]
+    assert data["adjustment"]["reason"] == "Balances are right; the check was too strict."
+    markdown = (tmp_path / "adjusted" / "report.md").read_text(encoding="utf-8")
+    assert "Staff engineer" in markdown
+
+
+def test_report_refuses_results_of_another_rubric(
+    grader_cli: Callable[..., Result],
+    make_outcome: MakeOutcome,
+    report_rubric: Path,
+    tmp_path: Path,
+) -> None:
+    results = saved_results(make_outcome, report_rubric, tmp_path / "grade")
+    report_rubric.write_text(RUBRIC.replace("points = 2", "points = 3"), encoding="utf-8")
+
+    result = grader_cli("report", str(results), "--format", "json")
+
+    assert_usage_error(result, message="graded with another rubric")
+
+
+def test_report_of_an_unreadable_file_is_a_usage_error(
+    grader_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    broken = tmp_path / "results.json"
+    broken.write_text("{not json", encoding="utf-8")
+
+    assert_usage_error(grader_cli("report", str(broken)), message="Cannot read grading results")
+
+
+def test_a_broken_overrides_file_stops_the_grade_before_it_starts(
+    grader_cli: Callable[..., Result], rubric_file: Path, tmp_path: Path
+) -> None:
+    overrides = tmp_path / "overrides.toml"
+    overrides.write_text('schema_version = 1\nreviewer = "x"\n[skills.data]\npercent = 50\n')
+
+    result = grader_cli("grade", str(tmp_path), "--overrides", str(overrides))
+
+    assert_usage_error(result, message="reason")
+
+
+def test_candidate_audience_writes_prefixed_copies(
+    make_outcome: MakeOutcome, rubric_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from grader.report import formats
+
+    monkeypatch.setattr(formats, "RUBRIC_PATH", rubric_file)
+    written = write_reports(
+        make_outcome(status=Status.FAILED),
+        formats=("markdown", "html", "json"),
+        out=tmp_path,
+        audiences=(Audience.REVIEWER, Audience.CANDIDATE),
+    )
+
+    names = sorted(path.name for path in written)
+    assert names == [
+        "candidate-report.html",
+        "candidate-report.md",
+        "report.html",
+        "report.md",
+        "results.json",
+    ]
+    candidate = (tmp_path / "candidate-report.md").read_text(encoding="utf-8")
+    assert "Sum the ledger." in candidate
+    assert "data.balance" not in candidate

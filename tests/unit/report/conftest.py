@@ -65,7 +65,7 @@ def make_outcome(rubric: Rubric) -> Callable[..., GradeOutcome]:
         checks: tuple[CheckResult, ...] = CHECKS,
         problems: tuple[str, ...] = (),
         pass_mark: float | None = None,
-        source: str = "/submissions/alice",
+        source: str = "/submissions/candidate-a",
         with_git: bool = False,
         overrides: Overrides | None = None,
     ) -> GradeOutcome:
