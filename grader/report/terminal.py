@@ -68,7 +68,7 @@ def _total_cells(card: ScoreCard) -> tuple[str, str]:
 
 
 def _titled_table(outcome: GradeOutcome, columns: tuple[str, ...]) -> Table:
-    # A string title is read as rich markup; a path like `candidate-b[/final].zip` must stay literal.
+    # A string title is read as rich markup; a path like `sub[/final].zip` must stay literal.
     title = Text(f"Grade of {outcome.submission.source}", style="table.title")
     table = Table(title=title, title_justify="left")
     for column in columns:
