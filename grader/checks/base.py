@@ -2,8 +2,9 @@
 
 A stage is a function `run(context) -> StageOutcome` in its own module of `grader/checks/`; the
 rubric's `source` field names the stage that answers a check (`hidden`, `harness`, `static`,
-`git`, `candidate_tests`, `review`, `notes`). Each stage module lists the ids it answers in
-`CHECK_IDS`, kept equal to the rubric by tests/unit/test_rubric_consistency.py.
+`git`, `candidate_tests`, `review`, `notes`, `integrity`, `performance`, `reliability`). Each stage
+module lists the ids it answers in `CHECK_IDS`, kept equal to the rubric by
+tests/unit/test_rubric_consistency.py.
 
 Evidence is a tuple of plain dicts, each with a `kind`:
 - `hidden_test`: a failing hidden test (node id, message, traceback, HTTP exchanges,

@@ -77,7 +77,9 @@ def test_no_pass_mark_verdict_without_a_pass_mark(make_outcome: MakeOutcome) -> 
     assert "pass mark" not in render_terminal(make_outcome())
 
 
-@pytest.mark.parametrize("source", ["/submissions/[bold]candidate-a", "/submissions/candidate-b[/final].zip"])
+@pytest.mark.parametrize(
+    "source", ["/submissions/[bold]candidate-a", "/submissions/candidate-b[/final].zip"]
+)
 def test_submission_source_is_shown_literally(make_outcome: MakeOutcome, source: str) -> None:
     text = render_terminal(make_outcome(source=source), width=200)
 
