@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 GRADER := $(BIN)/grader
 OUT ?= grade-out
 
-.PHONY: install docker browser images demo test test-fast lint clean
+.PHONY: install docker browser ci-tools images demo test test-fast lint clean
 
 $(BIN)/grader: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ docker:
 browser:
 	bash scripts/setup-browser.sh
 
+ci-tools:
+	bash scripts/setup-ci-tools.sh
+
 images: install docker
 	$(GRADER) images build --allow-bootstrap
 
@@ -31,7 +34,7 @@ demo: images
 	$(GRADER) grade exercise --out $(OUT)/starter --format terminal,json,markdown,html --audience both
 	$(GRADER) compare $(OUT)/reference/results.json $(OUT)/starter/results.json
 
-test: images browser
+test: images browser ci-tools
 	GRADER_REQUIRE_DOCKER=1 $(BIN)/pytest
 
 test-fast: install

@@ -4,6 +4,7 @@ Every test carries exactly one ``@pytest.mark.check("<skill>.<area>.<name>")`` n
 ``rubric.toml``. Every test records its HTTP exchanges (last 20, secrets masked) in
 ``item.user_properties`` under ``"exchanges"``; the grader's plugin turns them into evidence.
 """
+# ledger-grader canary: lgc-752e416f-e822-4238-bcf9-61b5b5f428e6
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 PYTEST_DONT_REWRITE
 """
+# ledger-grader canary: lgc-81408bfe-285e-4163-906b-be28439b4692
 
 from __future__ import annotations
 

@@ -24,12 +24,17 @@ def graded(path: str, runner: str) -> tuple[GradeOutcome, dict[str, Any]]:
     return outcome, document
 
 
+INTEGRITY = "code_quality.integrity.no_hidden_material"
+
+
 def failing(outcome: GradeOutcome) -> list[str]:
-    """Checks that did not pass; git hygiene is skipped for a folder, which is not a failure."""
+    """Checks that did not pass, except two that cannot: git hygiene is skipped for a folder, and
+    the reference carries the grader's canaries, so the integrity flag must fire on it."""
     return [
         f"{c.id}: {c.message}"
         for c in outcome.card.checks
         if c.status is not Status.PASSED
+        and c.id != INTEGRITY
         and not (c.status is Status.SKIPPED and c.id.startswith("collaboration.git."))
     ]
 
@@ -49,7 +54,9 @@ def test_reference_passes_every_check(grades: dict[str, Any]) -> None:
     outcome, document = grades["reference"]
     assert outcome.card.status is Outcome.GRADED, outcome.card.problems
     assert failing(outcome) == []
-    assert document["total"]["percent"] == 100
+    integrity = next(c for c in outcome.card.checks if c.id == INTEGRITY)
+    assert integrity.status is Status.FAILED, "the reference's canaries were not detected"
+    assert document["total"]["percent"] >= 99
 
 
 def test_starter_scores_much_lower_but_is_graded(grades: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
 """Transfers between two accounts of one tenant, singly or in all-or-nothing batches."""
+# ledger-grader canary: lgc-681d2f4a-6692-451d-899a-fa087c39d0ab
 
 from fastapi import APIRouter, Response
 
