@@ -170,6 +170,11 @@ def main() -> None:
     help="Git ref the candidate started from (history is read from there).",
 )
 @click.option(
+    "--since-exercise",
+    is_flag=True,
+    help="Judge the history after the exported exercise's commit (found by its tree).",
+)
+@click.option(
     "--overrides",
     type=click.Path(path_type=Path),
     default=None,
@@ -186,6 +191,7 @@ def grade_command(
     seed: int,
     pass_mark: float | None,
     base_ref: str | None,
+    since_exercise: bool,
     overrides: Path | None,
     verbose: bool,
 ) -> None:
@@ -199,6 +205,7 @@ def grade_command(
             pass_mark=pass_mark,
             base_ref=base_ref,
             overrides=overrides,
+            since_exercise=since_exercise,
         )
         if runner == "local":
             from grader.sandbox.local import WARNING
@@ -331,6 +338,33 @@ def _column_name(path: Path) -> str:
     return path.parent.name if path.name == "results.json" and path.parent.name else path.stem
 
 
+@main.command("export-exercise")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--author", default=None, help="'Name <email>' of the commit's author and committer.")
+@click.option("--date", default=None, help="ISO 8601 date-time of the commit (default: fixed).")
+@click.option("--message", default=None, help="The commit message.")
+def export_command(out: Path, author: str | None, date: str | None, message: str | None) -> None:
+    """Write the candidate's repository to OUT: the exercise in one deterministic commit.
+
+    Refuses (exit 3, nothing written) when the exercise contains hidden test names, rubric or
+    review key text, reference solution lines or canary strings.
+    """
+    with friendly_errors():
+        from grader import export
+
+        result = export.export_exercise(
+            out,
+            author=author or export.DEFAULT_AUTHOR,
+            date=date or export.DEFAULT_DATE,
+            message=message or export.DEFAULT_MESSAGE,
+        )
+        out_console.print(
+            f"exported {result.files} files to {escape(str(result.out))}: "
+            f"branch {export.BRANCH}, commit {result.commit}",
+            soft_wrap=True,
+        )
+
+
 @main.command("doctor")
 def doctor_command() -> None:
     """Report what grading needs and what is missing, with a Tip for each problem."""
@@ -344,3 +378,111 @@ def doctor_command() -> None:
             if not finding.ok and finding.tip:
                 out_console.print(f"      Tip: {escape(finding.tip)}")
         sys.exit(EXIT_GRADED if all(f.ok for f in findings) else EXIT_INFRASTRUCTURE)
+
+
+@main.command("batch")
+@click.argument("target", type=click.Path(path_type=Path, exists=True))
+@click.option(
+    "--jobs", type=click.IntRange(1), default=1, show_default=True, help="Grades at once."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("cohort-out"),
+    show_default=True,
+    help="Folder for the cohort table and one report folder per submission.",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="json,html",
+    show_default=True,
+    help="Comma-separated file reports per submission (json is always written).",
+)
+@click.option("--runner", type=click.Choice(RUNNERS), default="docker", show_default=True)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=1800.0,
+    show_default=True,
+    help="Seconds one grade may take before it is stopped and recorded as an error.",
+)
+@click.option(
+    "--shard",
+    default=None,
+    help="INDEX/COUNT: grade only this share of the cohort (one CI job per shard; "
+    "`grader merge` assembles the table). Similarity is then left to the merge.",
+)
+@click.option("--only", default="", help="Comma-separated skills or check ids to run.")
+def batch_command(
+    target: Path,
+    jobs: int,
+    out: Path,
+    formats: str,
+    runner: str,
+    timeout: float,
+    shard: str | None,
+    only: str,
+) -> None:
+    """Grade a cohort: TARGET is a manifest (.toml, .csv) or a folder of submissions.
+
+    Writes OUT/<id>/ per submission and OUT/cohort.csv, cohort.html, similarity.json.
+    Exits 3 when any submission could not be graded, or the rubric changed during the batch.
+    """
+    with friendly_errors():
+        from grader.batch import BatchOptions, file_formats, run_batch, summary_line
+        from grader.cohort_manifest import entries_of, shard_of
+        from grader.pipeline import validate_only
+
+        options = BatchOptions(
+            out=out,
+            jobs=jobs,
+            formats=file_formats(parse_formats(formats)),
+            runner=runner,
+            timeout_s=timeout,
+            similarity=shard is None,
+            only=validate_only(tuple(part.strip() for part in only.split(",") if part.strip())),
+        )
+        if runner == "local":
+            from grader.sandbox.local import WARNING
+
+            err_console.print(f"[bold yellow]Warning:[/bold yellow] {WARNING}", soft_wrap=True)
+        entries = entries_of(target, exclude=out)
+        if shard is not None:
+            entries = shard_of(entries, shard)
+        cohort = run_batch(entries, options, say=status_printer(verbose=False))
+        err_console.print(escape(summary_line(cohort)))
+        err_console.print(f"wrote {escape(str(out / 'cohort.html'))}")
+        sys.exit(EXIT_GRADED if cohort.healthy else EXIT_INFRASTRUCTURE)
+
+
+@main.command("merge")
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("cohort-out"),
+    show_default=True,
+    help="Folder for cohort.csv, cohort.html and similarity.json.",
+)
+@click.option(
+    "--submissions",
+    type=click.Path(path_type=Path, exists=True),
+    default=None,
+    help="The cohort's manifest or folder: computes similarity and marks missing results.",
+)
+def merge_command(results: tuple[Path, ...], out: Path, submissions: Path | None) -> None:
+    """Build the cohort table from results.json files (or folders of them) graded elsewhere.
+
+    A submission's id is the name of the folder holding its results.json. Exits 3 when any
+    submission could not be graded.
+    """
+    with friendly_errors():
+        from grader.batch import merge_cohort, summary_line
+
+        cohort = merge_cohort(
+            results, out=out, submissions=submissions, say=status_printer(verbose=False)
+        )
+        err_console.print(escape(summary_line(cohort)))
+        err_console.print(f"wrote {escape(str(out / 'cohort.html'))}")
+        sys.exit(EXIT_GRADED if cohort.healthy else EXIT_INFRASTRUCTURE)

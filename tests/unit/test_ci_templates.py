@@ -84,8 +84,9 @@ def grade_command(script: str) -> list[str]:
 # --------------------------------------------------------------------------- GitHub
 
 
-def test_the_workflow_passes_actionlint() -> None:
-    assert actionlint(WORKFLOW) == []
+@pytest.mark.parametrize("workflow", [WORKFLOW, CI_DIR / "cohort" / "github-matrix.yml"], ids=str)
+def test_the_workflows_pass_actionlint(workflow: Path) -> None:
+    assert actionlint(workflow) == []
 
 
 def test_actionlint_really_checks(tmp_path: Path) -> None:
