@@ -22,14 +22,14 @@ from support.ledger import (
     parse_ts,
     transfer,
 )
-from support.problems import expect_error, expect_status
+from support.problems import expect_error, expect_status, expect_success
 from support.shapes import ENTRY_FIELDS
 
 
 def _deposits(api: Api, account_id: str, amounts: list[int]) -> list[dict]:
     out = []
     for amount in amounts:
-        out.append(expect_status(deposit(api, account_id, amount), 201, "for a valid deposit"))
+        out.append(expect_success(deposit(api, account_id, amount), "for a valid deposit"))
     return out
 
 
@@ -49,7 +49,7 @@ def test_get_transaction_returns_the_deposit(api: Api) -> None:
 def test_get_transaction_returns_a_transfer_with_both_entries(api: Api) -> None:
     src = funded_account(api, 100)
     dst = create_account(api)
-    created = expect_status(transfer(api, src["id"], dst["id"], 25), 201, "for a valid transfer")
+    created = expect_success(transfer(api, src["id"], dst["id"], 25), "for a valid transfer")
     body = expect_status(
         api.get(f"{TRANSACTIONS}/{created['id']}"), 200, "for GET of an existing transfer"
     )
@@ -99,7 +99,7 @@ def test_entries_are_the_same_as_in_the_transaction(api: Api) -> None:
 def test_entries_only_of_that_account(api: Api) -> None:
     mine = funded_account(api, 10)
     other = funded_account(api, 20)
-    expect_status(deposit(api, other["id"], 30), 201, "for a valid deposit")
+    expect_success(deposit(api, other["id"], 30), "for a valid deposit")
     listed = all_entries(api, mine["id"])
     assert [e["account_id"] for e in listed] == [mine["id"]], (
         "expected the listing to contain only the entries of the requested account"

@@ -18,7 +18,7 @@ from support.ledger import (
     shift_ts,
     withdraw,
 )
-from support.problems import expect_error, expect_status
+from support.problems import expect_error, expect_status, expect_success
 
 FAR_FUTURE = "9999-12-31T00:00:00Z"
 FAR_PAST = "0001-01-02T00:00:00Z"
@@ -63,7 +63,7 @@ def test_balance_as_of_is_inclusive(api: Api) -> None:
 def test_balance_as_of_edges(api: Api) -> None:
     account = create_account(api)
     t0 = fund(api, account["id"], 100)["created_at"]
-    withdrawn = expect_status(withdraw(api, account["id"], 40), 201, "for a covered withdrawal")
+    withdrawn = expect_success(withdraw(api, account["id"], 40), "for a covered withdrawal")
     assert _balance(api, account["id"], FAR_PAST)["balance"] == 0, (
         "expected 0 as of an instant before any entry"
     )
@@ -95,9 +95,7 @@ def test_balance_as_of_echoes_utc(api: Api) -> None:
 def test_summary_window_from_inclusive_to_exclusive(api: Api) -> None:
     account = create_account(api, "EUR")
     t1 = fund(api, account["id"], 100)["created_at"]
-    t2 = expect_status(withdraw(api, account["id"], 30), 201, "for a covered withdrawal")[
-        "created_at"
-    ]
+    t2 = expect_success(withdraw(api, account["id"], 30), "for a covered withdrawal")["created_at"]
     t3 = fund(api, account["id"], 50)["created_at"]
     body = _summary(api, account["id"], t1, t3)
     for field in ("account_id", "currency", "from", "to", "credits", "debits", "net", "count"):

@@ -41,6 +41,19 @@ def expect_status(response: httpx.Response, status: int | set[int], context: str
     return body_of(response)
 
 
+def expect_success(response: httpx.Response, context: str) -> Any:
+    """Assert any 2xx and return the JSON body (or None).
+
+    For a request a test needs to succeed but whose exact status another check owns (e.g. the 201
+    of account creation belongs to ``api_design.accounts.create``).
+    """
+    if not 200 <= response.status_code < 300:
+        code = problem_code(response)
+        suffix = f" ({code})" if code else ""
+        raise AssertionError(f"expected success {context}, got {response.status_code}{suffix}")
+    return body_of(response)
+
+
 def expect_error(response: httpx.Response, status: int, code: str, context: str) -> dict[str, Any]:
     """Assert an error's status and problem ``code`` (the full shape is a separate check)."""
     if response.status_code != status:
