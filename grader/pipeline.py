@@ -46,6 +46,7 @@ class GradeOptions:
     base_ref: str | None = None
     overrides: Path | None = None
     limits: Limits = field(default_factory=Limits)
+    since_exercise: bool = False
 
 
 class PhaseClock:
@@ -104,12 +105,10 @@ def make_sandbox(
 
 def host_stages(context: CheckContext) -> StageOutcome:
     """The stages that only read the submission's files and history (no candidate code runs)."""
-    from grader.checks import git_hygiene, notes, review, static_code, static_repo
+    from grader.checks import git_hygiene, integrity, notes, review, static_code, static_repo
 
-    outcomes = [
-        stage.run(context) for stage in (static_code, static_repo, git_hygiene, review, notes)
-    ]
-    return merged(outcomes)
+    stages = (static_code, static_repo, git_hygiene, review, notes, integrity)
+    return merged([stage.run(context) for stage in stages])
 
 
 def merged(outcomes: list[StageOutcome]) -> StageOutcome:
@@ -128,8 +127,8 @@ def wants(rubric: Rubric, only: tuple[str, ...], *sources: str) -> bool:
 def sandbox_stages(
     sandbox: Sandbox | None, context: CheckContext, *, seed: int, clock: PhaseClock
 ) -> StageOutcome:
-    """The hidden suite against the running service, then the candidate's own tests."""
-    from grader.checks import candidate_tests
+    """The hidden suite, performance, the reliability scenarios, then the candidate's tests."""
+    from grader.checks import candidate_tests, performance, reliability
 
     root, only, rubric = context.submission.root, context.only, context.rubric
     outcomes = []
@@ -139,6 +138,14 @@ def sandbox_stages(
             with sandbox.session(root, request, clock.progress) as session:
                 run = session.run_harness(request)
             outcomes.append(suite_outcome(rubric=rubric, run=run, only=only))
+    if sandbox is not None and performance.needs_run(context):
+        with clock.phase("performance", "measuring load and cost growth against the reference"):
+            outcomes.append(
+                performance.run(context, sandbox=sandbox, seed=seed, progress=clock.progress)
+            )
+    if sandbox is not None and reliability.needs_run(context):
+        with clock.phase("reliability", "crashing, stopping and overloading the service"):
+            outcomes.append(reliability.run(context, sandbox=sandbox, progress=clock.progress))
     if sandbox is not None and candidate_tests.needs_run(context):
         with clock.phase("candidate_tests", "running the candidate's own tests"):
             outcomes.append(candidate_tests.run(context, sandbox=sandbox, progress=clock.progress))
@@ -149,10 +156,28 @@ def sandbox_stages(
 
 def needs_sandbox(context: CheckContext) -> bool:
     """Whether any selected check needs candidate code to run."""
-    from grader.checks import candidate_tests
+    from grader.checks import candidate_tests, performance, reliability
 
     hidden = wants(context.rubric, context.only, "hidden", "harness")
-    return hidden or candidate_tests.needs_run(context)
+    measured = performance.needs_run(context) or reliability.needs_run(context)
+    return hidden or measured or candidate_tests.needs_run(context)
+
+
+def intake(spec: str, *, options: GradeOptions, workdir: Path, progress: Progress) -> Submission:
+    """Take the submission in; with `since_exercise` its history starts after the hand-out."""
+    base_ref = options.base_ref
+    if options.since_exercise:
+        if base_ref is not None:
+            raise UsageError(
+                "--base and --since-exercise both name the commit the candidate started from.",
+                tip="Give one of them: --since-exercise finds the exercise's commit itself.",
+            )
+        from grader.export import find_exercise_base
+
+        base = find_exercise_base(spec, workdir=workdir)
+        progress(f"  {base.note}" if base.matched else base.note)
+        base_ref = base.commit
+    return load_submission(spec, workdir=workdir, base_ref=base_ref)
 
 
 def grade(spec: str, *, options: GradeOptions, progress: Progress) -> GradeOutcome:
@@ -166,7 +191,7 @@ def grade(spec: str, *, options: GradeOptions, progress: Progress) -> GradeOutco
     images: tuple[ImageInfo, ...] = ()
     with tempfile.TemporaryDirectory(prefix="ledger-grader-") as tmp:
         with clock.phase("intake", "taking in the submission"):
-            submission = load_submission(spec, workdir=Path(tmp), base_ref=options.base_ref)
+            submission = intake(spec, options=options, workdir=Path(tmp), progress=progress)
         context = CheckContext(
             rubric=rubric, submission=submission, exercise=EXERCISE_DIR, only=only
         )

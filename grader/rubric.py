@@ -23,7 +23,18 @@ SKILLS = (
 )
 
 
-Source = Literal["hidden", "harness", "static", "git", "candidate_tests", "review", "notes"]
+Source = Literal[
+    "hidden",
+    "harness",
+    "static",
+    "git",
+    "candidate_tests",
+    "review",
+    "notes",
+    "integrity",
+    "reliability",
+    "performance",
+]
 
 
 class _Strict(BaseModel):
@@ -66,6 +77,44 @@ class Bands(_Strict):
     meets: float = Field(default=60, ge=0, le=100)
 
 
+class Curve(_Strict):
+    """A linear ramp of credit: nothing at `zero`, everything at `full` (either may be larger)."""
+
+    full: float = Field(gt=0)
+    zero: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Curve:
+        if self.full == self.zero:
+            raise ValueError("a curve's full and zero points must differ")
+        return self
+
+
+class PerformancePolicy(_Strict):
+    """How measured ratios become credit, and how long a reference calibration may be reused.
+
+    Throughput is candidate/reference requests per second (higher is better), latency is
+    candidate/reference p95 (lower is better), growth is median latency at 10N over N entries
+    of history (lower is better, machine-independent).
+    """
+
+    throughput: Curve = Curve(full=0.6, zero=0.2)
+    latency: Curve = Curve(full=2.0, zero=5.0)
+    growth: Curve = Curve(full=1.75, zero=3.0)
+    max_error_rate: float = Field(default=0.01, ge=0, le=1)
+    calibration_max_age_hours: float = Field(default=6.0, ge=0)
+
+    @model_validator(mode="after")
+    def _directions(self) -> PerformancePolicy:
+        if self.throughput.full < self.throughput.zero:
+            raise ValueError("performance.throughput: more throughput must earn more")
+        for name in ("latency", "growth"):
+            curve: Curve = getattr(self, name)
+            if curve.full > curve.zero:
+                raise ValueError(f"performance.{name}: a lower ratio must earn more")
+        return self
+
+
 class Rubric(_Strict):
     """The whole rubric, cross-checked: known skills, unique check ids."""
 
@@ -74,6 +123,7 @@ class Rubric(_Strict):
     skills: dict[str, Skill]
     checks: tuple[Check, ...]
     human: dict[str, HumanDimension] = Field(default_factory=dict)
+    performance: PerformancePolicy = PerformancePolicy()
     sha256: str = ""
 
     @model_validator(mode="after")

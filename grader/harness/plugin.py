@@ -14,6 +14,9 @@ from typing import IO, Any
 import pytest
 
 MAX_TEXT = 4000
+# Raw measurements a test attaches (the performance suite's latencies): bounded per test.
+MAX_MEASUREMENTS = 20
+MAX_MEASUREMENT_CHARS = 1_000_000
 TRUNCATED = "\n[... truncated by the grader ...]"
 
 # An exception of this name raised by the hidden suite means the harness itself is broken
@@ -119,6 +122,9 @@ class ResultsPlugin:
             self._record_failure(record, call, report)
         if call.when == "teardown":
             record["exchanges"] = _exchanges(item)
+            measurements = _measurements(item)
+            if measurements:
+                record["measurements"] = measurements
             record.pop("started", None)
             self.emit(self.records.pop(item.nodeid))
         return report
@@ -154,3 +160,19 @@ def _exchanges(item: pytest.Item) -> list[Any]:
         if name == "exchanges" and isinstance(value, list):
             found.extend(value)
     return found[-20:]
+
+
+def _measurements(item: pytest.Item) -> list[dict[str, Any]]:
+    """Measurements the test attached under "measurement", within the size bounds."""
+    found: list[dict[str, Any]] = []
+    budget = MAX_MEASUREMENT_CHARS
+    for name, value in item.user_properties:
+        if name != "measurement" or not isinstance(value, dict):
+            continue
+        size = len(json.dumps(value, default=str))
+        if len(found) >= MAX_MEASUREMENTS or size > budget:
+            found.append({"kind": "dropped", "reason": "over the harness's measurement bounds"})
+            break
+        budget -= size
+        found.append(value)
+    return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import time
 import urllib.error
 import urllib.request
@@ -16,6 +17,12 @@ import pytest
 from grader.harness.plugin import ResultsPlugin
 
 READY_POLL_S = 0.2
+# The performance suite runs alone, and only when asked for: its rounds take minutes.
+PERFORMANCE_SUITE = "performance"
+# `--only` also carries harness options, `@name=value`, exported to the suite as
+# GRADER_OPTION_<NAME> (the performance suite's scale and the dataset handle of a later round).
+OPTION_MARK = "@"
+OPTION_NAME = re.compile(r"^[a-z][a-z_]{0,30}$")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -26,7 +33,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     run.add_argument("--tests", required=True, type=Path, help="folder of the hidden suite")
     run.add_argument("--results", required=True, type=Path, help="JSON-lines file to write")
     run.add_argument("--ready-timeout", type=float, default=30.0)
-    run.add_argument("--only", default="", help="comma-separated skills or check-id prefixes")
+    run.add_argument(
+        "--only",
+        default="",
+        help="comma-separated skills or check-id prefixes, and harness options `@name=value`",
+    )
     run.add_argument("--ignore", action="append", default=[], help="paths pytest must not collect")
     return parser.parse_args(argv)
 
@@ -60,12 +71,37 @@ def wait_ready(base_url: str, *, timeout: float) -> dict[str, Any]:
         time.sleep(READY_POLL_S)
 
 
+def split_selection(text: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    """`--only`'s check-id prefixes, and its `@name=value` harness options."""
+    prefixes: list[str] = []
+    options: dict[str, str] = {}
+    for part in (part.strip() for part in text.split(",")):
+        if part.startswith(OPTION_MARK):
+            name, _, value = part[len(OPTION_MARK) :].partition("=")
+            if not OPTION_NAME.match(name):
+                raise ValueError(f"harness option {name!r} is not a lower-case name")
+            options[name] = value
+        elif part:
+            prefixes.append(part)
+    return tuple(prefixes), options
+
+
+def performance_only(only: tuple[str, ...]) -> bool:
+    """Whether the selection is the performance suite's checks and nothing else."""
+    return bool(only) and all(
+        part == PERFORMANCE_SUITE or part.startswith(PERFORMANCE_SUITE + ".") for part in only
+    )
+
+
 def run_suite(args: argparse.Namespace, out: Any) -> int:
     """Run pytest on the hidden suite with the results plugin; return pytest's exit code."""
-    only = tuple(part.strip() for part in args.only.split(",") if part.strip())
+    only, options = split_selection(args.only)
+    for name, value in options.items():
+        os.environ[f"GRADER_OPTION_{name.upper()}"] = value
     plugin = ResultsPlugin(out, only=only)
+    performance = performance_only(only)
     pytest_args = [
-        str(args.tests),
+        str(args.tests / PERFORMANCE_SUITE if performance else args.tests),
         f"--rootdir={args.tests}",
         "-p",
         "no:cacheprovider",
@@ -74,6 +110,8 @@ def run_suite(args: argparse.Namespace, out: Any) -> int:
         "-o",
         "console_output_style=classic",
     ]
+    if not performance:
+        pytest_args.append(f"--ignore={args.tests / PERFORMANCE_SUITE}")
     for path in args.ignore:
         pytest_args.append(f"--ignore={path}")
     return int(pytest.main(pytest_args, plugins=[plugin]))

@@ -106,6 +106,9 @@ STAGE_MODULES = {
     "git": ("git_hygiene",),
     "review": ("review",),
     "notes": ("notes",),
+    "integrity": ("integrity",),
+    "reliability": ("reliability",),
+    "performance": ("performance",),
 }
 
 
