@@ -77,13 +77,13 @@ class ServiceRounds:
 
     def next_request(self) -> SuiteRequest | None:
         """The request of the next round; None when the first round left nothing to reuse."""
-        options = (f"@scale={self.scale}",)
+        scale = ("scale", self.scale)
         if not self.runs:
-            return replace(self.request, only=(SUITE_PREFIX, *options))
+            return replace(self.request, only=(SUITE_PREFIX,), options=(scale,))
         handle = handle_of(measurements_of(self.runs[0].lines))
         if not handle:
             return None
-        return replace(self.request, only=(LOAD_PREFIX, *options, f"@dataset={handle}"))
+        return replace(self.request, only=(LOAD_PREFIX,), options=(scale, ("dataset", handle)))
 
 
 def needs_run(context: CheckContext) -> bool:

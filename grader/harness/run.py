@@ -19,9 +19,8 @@ from grader.harness.plugin import ResultsPlugin
 READY_POLL_S = 0.2
 # The performance suite runs alone, and only when asked for: its rounds take minutes.
 PERFORMANCE_SUITE = "performance"
-# `--only` also carries harness options, `@name=value`, exported to the suite as
-# GRADER_OPTION_<NAME> (the performance suite's scale and the dataset handle of a later round).
-OPTION_MARK = "@"
+# `--option name=value` is exported to the suite as GRADER_OPTION_<NAME> (the performance
+# suite's scale and the dataset handle of a later round).
 OPTION_NAME = re.compile(r"^[a-z][a-z_]{0,30}$")
 
 
@@ -33,10 +32,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     run.add_argument("--tests", required=True, type=Path, help="folder of the hidden suite")
     run.add_argument("--results", required=True, type=Path, help="JSON-lines file to write")
     run.add_argument("--ready-timeout", type=float, default=30.0)
+    run.add_argument("--only", default="", help="comma-separated skills or check-id prefixes")
     run.add_argument(
-        "--only",
-        default="",
-        help="comma-separated skills or check-id prefixes, and harness options `@name=value`",
+        "--option", action="append", default=[], help="NAME=VALUE for the suite (repeatable)"
     )
     run.add_argument("--ignore", action="append", default=[], help="paths pytest must not collect")
     return parser.parse_args(argv)
@@ -71,19 +69,15 @@ def wait_ready(base_url: str, *, timeout: float) -> dict[str, Any]:
         time.sleep(READY_POLL_S)
 
 
-def split_selection(text: str) -> tuple[tuple[str, ...], dict[str, str]]:
-    """`--only`'s check-id prefixes, and its `@name=value` harness options."""
-    prefixes: list[str] = []
+def parse_options(pairs: list[str]) -> dict[str, str]:
+    """`--option NAME=VALUE` arguments as a mapping; names are lower-case words."""
     options: dict[str, str] = {}
-    for part in (part.strip() for part in text.split(",")):
-        if part.startswith(OPTION_MARK):
-            name, _, value = part[len(OPTION_MARK) :].partition("=")
-            if not OPTION_NAME.match(name):
-                raise ValueError(f"harness option {name!r} is not a lower-case name")
-            options[name] = value
-        elif part:
-            prefixes.append(part)
-    return tuple(prefixes), options
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if not OPTION_NAME.match(name):
+            raise ValueError(f"harness option {name!r} is not a lower-case name")
+        options[name] = value
+    return options
 
 
 def performance_only(only: tuple[str, ...]) -> bool:
@@ -95,8 +89,8 @@ def performance_only(only: tuple[str, ...]) -> bool:
 
 def run_suite(args: argparse.Namespace, out: Any) -> int:
     """Run pytest on the hidden suite with the results plugin; return pytest's exit code."""
-    only, options = split_selection(args.only)
-    for name, value in options.items():
+    only = tuple(part.strip() for part in args.only.split(",") if part.strip())
+    for name, value in parse_options(args.option).items():
         os.environ[f"GRADER_OPTION_{name.upper()}"] = value
     plugin = ResultsPlugin(out, only=only)
     performance = performance_only(only)

@@ -44,10 +44,19 @@ class SuiteRequest:
     only: tuple[str, ...] = ()
     seed: int = 0
     admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # Named values for the suite (exported as GRADER_OPTION_<NAME>), e.g. the performance
+    # suite's scale and the dataset a later round reuses.
+    options: tuple[tuple[str, str], ...] = ()
 
 
 def harness_args(
-    *, base_url: str, tests: str, results: str, ready_timeout: float, only: tuple[str, ...]
+    *,
+    base_url: str,
+    tests: str,
+    results: str,
+    ready_timeout: float,
+    only: tuple[str, ...],
+    options: tuple[tuple[str, str], ...] = (),
 ) -> list[str]:
     """Command-line arguments of `python -m grader.harness run`, the same for both sandboxes."""
     args = [
@@ -65,6 +74,8 @@ def harness_args(
     ]
     if only:
         args += ["--only", ",".join(only)]
+    for name, value in options:
+        args += ["--option", f"{name}={value}"]
     return args
 
 

@@ -303,6 +303,7 @@ class DockerSession:
             results=RESULTS_FILE,
             ready_timeout=self.limits.startup_s,
             only=request.only,
+            options=request.options,
         )
         env = harness_env(
             base_url=base_url,

@@ -141,6 +141,7 @@ class LocalSession:
             results=str(results),
             ready_timeout=self.limits.startup_s,
             only=request.only,
+            options=request.options,
         )
         env = {
             **_base_env(),

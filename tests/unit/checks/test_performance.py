@@ -28,11 +28,11 @@ from grader.checks.performance import (
     score,
     summarize,
 )
-from grader.harness.run import performance_only, split_selection
+from grader.harness.run import parse_args, parse_options, performance_only
 from grader.model import Status
 from grader.paths import RUBRIC_PATH
 from grader.rubric import Curve, PerformancePolicy, load_rubric
-from grader.sandbox.base import SuiteRequest
+from grader.sandbox.base import SuiteRequest, harness_args
 
 POLICY = PerformancePolicy()
 
@@ -234,24 +234,33 @@ def test_dataset_handle_must_be_lower_case_hex(value: object, expected: str) -> 
 def test_second_round_carries_the_handle_and_selects_the_load_only() -> None:
     rounds = ServiceRounds("candidate", Path("."), SuiteRequest(seed=3), "small")
     first = rounds.next_request()
-    assert first is not None and first.only == ("performance", "@scale=small")
+    assert first is not None and first.only == ("performance",)
+    assert first.options == (("scale", "small"),)
     line = json.dumps({"type": "test", "measurements": [{"kind": "handle", "value": "beef"}]})
     rounds.runs.append(HarnessRun((line,), False, 1.0, ServiceFate(running=True)))
     second = rounds.next_request()
     assert second is not None
-    assert second.only == ("performance.load", "@scale=small", "@dataset=beef")
+    assert second.only == ("performance.load",)
+    assert second.options == (("scale", "small"), ("dataset", "beef"))
     assert second.admin_token == rounds.request.admin_token
 
 
-def test_harness_selection_splits_options_and_runs_the_suite_alone() -> None:
-    only, options = split_selection("performance.load, @scale=small,@dataset=beef,")
-    assert only == ("performance.load",)
-    assert options == {"scale": "small", "dataset": "beef"}
-    assert performance_only(only)
+def test_harness_options_travel_as_arguments_and_the_suite_runs_alone() -> None:
+    args = harness_args(
+        base_url="http://127.0.0.1:8000",
+        tests="/tests",
+        results="/results/r.jsonl",
+        ready_timeout=30,
+        only=("performance.load",),
+        options=(("scale", "small"), ("dataset", "beef")),
+    )
+    parsed = parse_args(args[2:])  # after `-m grader.harness`
+    assert parse_options(parsed.option) == {"scale": "small", "dataset": "beef"}
+    assert performance_only(("performance.load",))
     assert not performance_only(("performance", "data"))
     assert not performance_only(())
     with pytest.raises(ValueError):
-        split_selection("@Bad-Name=1")
+        parse_options(["Bad-Name=1"])
 
 
 # --- calibration cache ----------------------------------------------------------------------
