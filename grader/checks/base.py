@@ -15,7 +15,8 @@ Evidence is a tuple of plain dicts, each with a `kind`:
 - `text`: `title` and `text`, anything else a reviewer should read;
 - `review_match`: a planted review defect and the candidate's comments on it;
 - `load`: one endpoint's measurement: `endpoint`, `p50_ms`, `p95_ms`, `p99_ms`, `throughput_rps`,
-  `error_rate`, and where known `ratio_to_reference` and `growth_ratio`.
+  `error_rate`, and where known `ratio_to_reference` (with `ratio_of`, the compared field:
+  `throughput_rps` or `p95_ms`) and `growth_ratio`.
 Evidence is for reviewers; `message` is one candidate-safe line.
 """
 

@@ -326,7 +326,7 @@ def load_result(
     )
     ratios = [ratio_of(mine.get(field_name), theirs.get(field_name)) for _, mine, theirs in rows]
     evidence = [context] + [
-        load_evidence(endpoint, mine, ratio=ratio)
+        load_evidence(endpoint, mine, ratio=ratio, ratio_of=field_name)
         for (endpoint, mine, _), ratio in zip(rows, ratios, strict=True)
     ]
     share = ramp(combined_ratio(ratios), curve)
@@ -368,8 +368,14 @@ def load_message(
 
 
 def load_evidence(
-    endpoint: str, mine: dict[str, Any], *, ratio: float | None, growth: float | None = None
+    endpoint: str,
+    mine: dict[str, Any],
+    *,
+    ratio: float | None,
+    growth: float | None = None,
+    ratio_of: str | None = None,
 ) -> dict[str, Any]:
+    """One endpoint's measurement; `ratio_of` names the field the reference ratio compares."""
     return {
         "kind": "load",
         "endpoint": endpoint,
@@ -379,6 +385,7 @@ def load_evidence(
         "throughput_rps": mine.get("throughput_rps"),
         "error_rate": mine.get("error_rate"),
         "ratio_to_reference": ratio,
+        "ratio_of": ratio_of,
         "growth_ratio": growth,
     }
 

@@ -7,13 +7,16 @@ every value is read with `text_of`/`number_text` and escaped by the markup build
 from __future__ import annotations
 
 import json
+import math
 import shlex
 from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
 from typing import Any
 
+from grader.report.html_charts import load_chart
 from grader.report.markup import Markup, definition_list, el, join, table
 from grader.report.view import text_of
+from grader.rubric import PerformancePolicy
 
 Evidence = dict[str, Any]
 # Request headers a reproduction does not need: the client sets them itself.
@@ -34,13 +37,15 @@ FINDING_HEADERS = ("location", "rule", "severity", "message")
 # The harness keeps a test's last 20 exchanges; the last few explain a failure, and all of them
 # for every failing test would make a page of tens of megabytes.
 MAX_EXCHANGES_SHOWN = 5
+# An edited results.json may hold 1e300: written in full it would be a 300-digit table cell.
+HUGE = 1e9
 
 
 def number_text(value: Any, *, digits: int = 1) -> str:
-    """A measured number, or `-` when missing or not a number."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """A measured number, or `-` when missing, not a number or not finite; huge ones short."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return "-"
-    return f"{value:.{digits}f}"
+    return f"{value:.{digits}f}" if abs(value) < HUGE else f"{value:.3g}"
 
 
 def _headers_text(headers: Any) -> str:
@@ -191,9 +196,19 @@ def load_row(evidence: Evidence) -> tuple[str, ...]:
     )
 
 
-def load_table(measurements: Iterable[Evidence]) -> Markup:
+def load_rows_table(measurements: Iterable[Evidence]) -> Markup:
     """Latency percentiles, throughput and ratios per endpoint."""
     return table(LOAD_HEADERS, (load_row(m) for m in measurements), class_="performance")
+
+
+def load_table(
+    measurements: Sequence[Evidence], *, policy: PerformancePolicy | None = None
+) -> Markup:
+    """The performance overview: a chart of the ratios (when there are any), then the table.
+
+    With the rubric's `policy`, the chart marks each curve's full-credit ratio.
+    """
+    return join((load_chart(measurements, policy=policy), load_rows_table(measurements)))
 
 
 def _comment_text(comment: Any) -> str:
@@ -278,7 +293,7 @@ def evidence_html(evidence: Iterable[Any]) -> Markup:
         if kind == "finding":
             parts.append(findings_html(batch))
         elif kind == "load":
-            parts.append(el("div", load_table(batch), class_="evidence load"))
+            parts.append(el("div", load_rows_table(batch), class_="evidence load"))
         else:
             parts.extend(SINGLE.get(kind, other_html)(e) for e in batch)
     return join(parts)

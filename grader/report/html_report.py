@@ -395,12 +395,13 @@ def material_section(card: ScoreCard) -> Markup | None:
     )
 
 
-def performance_section(card: ScoreCard) -> Markup | None:
-    """Every `load` measurement of the grade in one table."""
+def performance_section(card: ScoreCard, rubric: Rubric) -> Markup | None:
+    """Every `load` measurement of the grade: a chart against the rubric's curves, and a table."""
     measurements = _all_evidence(card, "load")
     if not measurements:
         return None
-    return el("section", el("h2", "Performance"), load_table(measurements), id="performance")
+    overview = load_table(measurements, policy=rubric.performance)
+    return el("section", el("h2", "Performance"), overview, id="performance")
 
 
 def provenance_section(outcome: GradeOutcome, rubric: Rubric) -> Markup:
@@ -456,7 +457,7 @@ def reviewer_body(outcome: GradeOutcome, rubric: Rubric) -> Markup:
         interview_section(interview_guide(card, rubric)),
         human_section(card),
         material_section(card),
-        performance_section(card),
+        performance_section(card, rubric),
         provenance_section(outcome, rubric),
     )
 

@@ -35,6 +35,22 @@ WINDOW = (1280, 2000)
 TIMEOUT_S = 120
 SCRIPT_MESSAGE = 'gave 200 <script>document.title="pwned"</script>'
 SCRIPT_BODY = '{"name": "<script>document.title=\'pwned\'</script>"}'
+SCRIPT_ENDPOINT = "<script>document.title='pwned'</script>"
+LOAD_EVIDENCE = (
+    {
+        "kind": "load",
+        "endpoint": "entries",
+        "ratio_to_reference": 0.8,
+        "ratio_of": "throughput_rps",
+    },
+    {
+        "kind": "load",
+        "endpoint": SCRIPT_ENDPOINT,
+        "ratio_to_reference": 1e300,
+        "ratio_of": "p95_ms",
+    },
+    {"kind": "load", "endpoint": "growth: summary", "growth_ratio": float("nan")},
+)
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +84,7 @@ def failed_with_evidence(check: Check) -> CheckResult:
             ],
         },
         finding("app/main.py", 3, "F401", "unused import"),
+        *(LOAD_EVIDENCE if check.skill == "performance" else ()),
     )
     return CheckResult(
         check.id, check.skill, check.title, Status.FAILED, 0, check.points, SCRIPT_MESSAGE, evidence
@@ -191,7 +208,10 @@ def test_dom_has_the_chart_the_checks_and_no_injected_script(
 
     dom = Dom(run_chromium(chromium, tmp_path / "profile", "--dump-dom", path.as_uri()).stdout)
 
-    assert [name for name, _ in dom.tags].count("svg") == 1
+    assert [attrs.get("class") for name, attrs in dom.tags if name == "svg"] == [
+        "skill-chart",
+        "load-chart",
+    ]
     bars = dom.classed("rect", "bar")
     assert [bar["data-skill"] for bar in bars] == [skill.id for skill in outcome.card.skills]
     rows = dom.classed("tr", "check")
@@ -201,3 +221,24 @@ def test_dom_has_the_chart_the_checks_and_no_injected_script(
     assert SCRIPT_MESSAGE in text
     assert SCRIPT_BODY in text
     assert "Grade of /submissions/<b>candidate-b</b>" in text
+    assert "Throughput, candidate/reference (higher is better)" in text
+
+
+def test_dom_has_the_performance_chart_with_hostile_values_tamed(
+    chromium: str, report: tuple[Path, GradeOutcome], tmp_path: Path
+) -> None:
+    path, _ = report
+
+    dom = Dom(run_chromium(chromium, tmp_path / "profile", "--dump-dom", path.as_uri()).stdout)
+
+    bars = [
+        (bar["data-group"], bar["data-endpoint"], bar["data-ratio"], bar["class"])
+        for bar in dom.classed("rect", "ratio-bar")
+    ]
+    assert bars == [
+        ("throughput", "entries", "0.80x", "ratio-bar"),
+        ("latency", SCRIPT_ENDPOINT, "1e+300x", "ratio-bar clipped"),
+        ("growth", "growth: summary", "n/a", "ratio-bar"),
+    ]
+    assert len(dom.classed("line", "parity")) == 3
+    assert not [name for name, _ in dom.tags if name == "script"]
