@@ -71,7 +71,16 @@ def test_starter_scores_much_lower_but_is_graded(grades: dict[str, Any]) -> None
 def test_results_carry_provenance(grades: dict[str, Any]) -> None:
     _, document = grades["reference"]
     run = document["run"]
-    assert [t["phase"] for t in run["timings"]] == ["intake", "images", "hidden_suite", "scoring"]
+    assert [t["phase"] for t in run["timings"]] == [
+        "intake",
+        "static",
+        "images",
+        "hidden_suite",
+        "performance",
+        "reliability",
+        "candidate_tests",
+        "scoring",
+    ]
     assert document["submission"]["tree_hash"].startswith("sha256:")
     if run["runner"] == "docker":
         assert {image["role"] for image in run["images"]} == {"runtime", "harness"}
