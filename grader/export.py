@@ -26,12 +26,13 @@ from grader.checks.static_repo import junk_dir_name, junk_file_category
 from grader.errors import InfrastructureError, UsageError
 from grader.leaks import Leak, find_leaks
 from grader.paths import EXERCISE_DIR
-from grader.submission import GIT_TIMEOUT_S, parse_spec
-
-# The one hardened way the grader clones and reads an untrusted repository.
-from grader.submission import _clone as clone_untrusted
-from grader.submission import _resolve as resolve_ref
-from grader.submission import _run_git as run_untrusted_git
+from grader.submission import (
+    GIT_TIMEOUT_S,
+    clone_untrusted,
+    parse_spec,
+    resolve_ref,
+    run_untrusted_git,
+)
 
 DEFAULT_AUTHOR = "Hiring team <hiring@example.com>"
 DEFAULT_DATE = "2026-01-05T09:00:00+00:00"

@@ -834,7 +834,7 @@ def _timed_out(verb: str, timeout: float) -> SubmissionError:
     )
 
 
-def _run_git(
+def run_untrusted_git(
     args: Sequence[str], *, cwd: Path | None, timeout: float, local: bool = False
 ) -> subprocess.CompletedProcess[bytes]:
     """Run git with a deadline, killing its whole process group (ssh included) on overrun."""
@@ -869,7 +869,7 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 def _git_text(args: Sequence[str], *, cwd: Path, timeout: float, failure: str, tip: str) -> str:
     """Stdout of a git command that must succeed."""
-    done = _run_git(args, cwd=cwd, timeout=timeout)
+    done = run_untrusted_git(args, cwd=cwd, timeout=timeout)
     if done.returncode != 0:
         raise SubmissionError(f"{failure}: {_stderr_tail(done.stderr)}", tip=tip)
     return done.stdout.decode("utf-8", errors="replace")
@@ -909,7 +909,7 @@ def _load_git(
     """A commit of a repository, cloned privately and exported through the tar extractor."""
     with tempfile.TemporaryDirectory(prefix=".clone-", dir=workdir) as scratch:
         clone = Path(scratch) / "repo"
-        _clone(location, source, clone, local=local, timeout=timeout)
+        clone_untrusted(location, source, clone, local=local, timeout=timeout)
         info = _git_info(clone, ref, base_ref=base_ref, timeout=timeout)
         snap = _new_snapshot(workdir, limits)
         with _discarded_on_error(snap):
@@ -917,12 +917,12 @@ def _load_git(
             return _finish(snap, source=source, kind="git", git=info)
 
 
-def _clone(location: str, source: str, dest: Path, *, local: bool, timeout: float) -> None:
+def clone_untrusted(location: str, source: str, dest: Path, *, local: bool, timeout: float) -> None:
     """Clone without checkout; local paths go through upload-pack, never by copying files."""
     # --no-local: the hard-link/copy shortcut reads .git/objects directly, which has been
     # a way to smuggle links out (CVE-2022-39253); upload-pack validates what it sends.
     extra = ["--no-local"] if local and not location.startswith("file:") else []
-    done = _run_git(
+    done = run_untrusted_git(
         ["clone", "--no-checkout", "--quiet", *extra, "--", location, str(dest)],
         cwd=None,
         timeout=timeout,
@@ -943,8 +943,8 @@ def _clone(location: str, source: str, dest: Path, *, local: bool, timeout: floa
 
 def _git_info(clone: Path, ref: str, *, base_ref: str | None, timeout: float) -> GitInfo:
     """The graded commit, its tree, and the commits base..commit (oldest first)."""
-    commit = _resolve(clone, ref, timeout=timeout)
-    base = None if base_ref is None else _resolve(clone, base_ref, timeout=timeout)
+    commit = resolve_ref(clone, ref, timeout=timeout)
+    base = None if base_ref is None else resolve_ref(clone, base_ref, timeout=timeout)
     tree = _git_text(
         ["rev-parse", "--verify", f"{commit}^{{tree}}"],
         cwd=clone,
@@ -961,11 +961,11 @@ def _git_info(clone: Path, ref: str, *, base_ref: str | None, timeout: float) ->
     )
 
 
-def _resolve(clone: Path, ref: str, *, timeout: float) -> str:
+def resolve_ref(clone: Path, ref: str, *, timeout: float) -> str:
     """The commit a ref names, trying remote branches too; unknown refs list what exists."""
     if _is_ref_name(ref):
         for candidate in (ref, f"refs/remotes/origin/{ref}"):
-            done = _run_git(
+            done = run_untrusted_git(
                 ["rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}"],
                 cwd=clone,
                 timeout=timeout,
@@ -980,7 +980,7 @@ def _resolve(clone: Path, ref: str, *, timeout: float) -> str:
 
 def _available_refs(clone: Path, timeout: float, shown: int = 8) -> str:
     """A short listing of the branches and tags a repository has."""
-    done = _run_git(
+    done = run_untrusted_git(
         ["for-each-ref", "--format=%(refname)", "refs/remotes/origin", "refs/heads", "refs/tags"],
         cwd=clone,
         timeout=timeout,
@@ -1133,8 +1133,8 @@ def _worktree_git(
     # (e.g. log.showSignature + gpg.program executes a program); a clone's config is ours.
     with tempfile.TemporaryDirectory(prefix=".clone-", dir=workdir) as scratch:
         clone = Path(scratch) / "repo"
-        _clone(str(path), str(path), clone, local=True, timeout=timeout)
-        head = _run_git(
+        clone_untrusted(str(path), str(path), clone, local=True, timeout=timeout)
+        head = run_untrusted_git(
             ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd=clone, timeout=timeout
         )
         if head.returncode != 0:
